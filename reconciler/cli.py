@@ -6,8 +6,12 @@ Heavy modules (pydantic, requests, ruamel.yaml, deepdiff) are imported inside th
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from typing import NoReturn
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -33,6 +37,307 @@ def cli() -> None:
 
 
 # --- commands are registered below, one block per step ------------------------------------------
+
+
+# --- plan / apply / export: connection, rendering and the apply workflow --------------------------
+
+SANDBOX_STATE = ".powerpacks/sandbox.json"
+API_URL_DEFAULT = "https://api.plivo.com"
+
+
+def api_options(f):  # type: ignore[no-untyped-def]
+    """Options shared by the commands that read the live account."""
+    f = click.option("-v", "--verbose", count=True, help="More detail on stderr (no secrets).")(f)
+    f = click.option(
+        "--api-url", envvar="PLIVO_API_URL", default=None, metavar="URL",
+        help=f"API base URL (env PLIVO_API_URL; default {API_URL_DEFAULT}).",
+    )(f)
+    f = click.option(
+        "--sandbox", is_flag=True,
+        help=f"Run against the bundled emulator (state in {SANDBOX_STATE}); no credentials needed.",
+    )(f)
+    return f
+
+
+def setup_logging(verbose: int) -> None:
+    """-v: step-level logs; -vv: every request. Always on stderr."""
+    import logging
+
+    level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(name)s: %(message)s")
+
+
+@contextlib.contextmanager
+def connect(sandbox: bool, api_url: str | None) -> Iterator[tuple[Any, str]]:
+    """Yield (PlivoClient, auth_id) for the real API or for the bundled sandbox on loopback."""
+    from reconciler.client import PlivoClient
+
+    if sandbox:
+        from reconciler.sandbox import Sandbox
+
+        with (
+            Sandbox(SANDBOX_STATE) as sb,
+            PlivoClient(sb.url, sb.auth_id, sb.auth_token) as client,
+        ):
+            yield client, sb.auth_id
+        return
+    auth_id = os.environ.get("PLIVO_AUTH_ID", "").strip()
+    token = os.environ.get("PLIVO_AUTH_TOKEN", "").strip()
+    if not auth_id or not token:
+        missing = [n for n, v in (("PLIVO_AUTH_ID", auth_id), ("PLIVO_AUTH_TOKEN", token)) if not v]
+        raise ReconcilerError(
+            f"{' and '.join(missing)} not set: export the account's credentials, or use --sandbox"
+        )
+    with PlivoClient(api_url or API_URL_DEFAULT, auth_id, token) as client:
+        yield client, auth_id
+
+
+def color_enabled() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def compute_plan(client: Any, auth_id: str, manifest: Any, targets: tuple[str, ...]) -> Any:
+    """fetch -> plan, stamped with the account and the manifest it was made from."""
+    from reconciler.fetch import fetch_live
+    from reconciler.models import account_sha256, mask_account
+    from reconciler.plan import plan
+
+    live = fetch_live(client, manifest, targets=targets)
+    result = plan(manifest, live, targets=targets)
+    return result.model_copy(
+        update={
+            "account": mask_account(auth_id),
+            "account_sha256": account_sha256(auth_id),
+            "manifest_path": manifest.path,
+            "manifest_sha256": manifest.sha256,
+        }
+    )
+
+
+def show_plan(the_plan: Any, fmt: str, manifest_name: str) -> None:
+    from reconciler import render
+
+    if fmt == "json":
+        click.echo(render.render_json(the_plan))
+    elif fmt == "markdown":
+        click.echo(render.render_markdown(the_plan))
+    else:
+        click.echo(render.render_text(the_plan, color=color_enabled(), manifest_name=manifest_name))
+
+
+def github_report(the_plan: Any) -> None:
+    """In GitHub Actions: Markdown plan to the step summary, annotations for destructive changes."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from reconciler import render
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(render.render_markdown(the_plan) + "\n")
+    for line in render.github_annotations(the_plan):
+        err(line)
+
+
+@cli.command("plan")
+@click.option("-f", "--file", "manifest_path", default=DEFAULT_MANIFEST, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the JSON plan here.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0: no changes, 2: changes, 1: error.")
+@click.option(
+    "--target", "targets", multiple=True, metavar="NAME", help="Plan only these Powerpacks."
+)
+@api_options
+def plan_cmd(
+    manifest_path: str, fmt: str, out: str | None, detailed_exitcode: bool,
+    targets: tuple[str, ...], sandbox: bool, api_url: str | None, verbose: int,
+) -> int:
+    """Show what apply would change in the live account."""
+    from reconciler.manifest import load_manifest
+    from reconciler.render import render_json
+
+    setup_logging(verbose)
+    manifest = load_manifest(manifest_path)
+    with connect(sandbox, api_url) as (client, auth_id):
+        the_plan = compute_plan(client, auth_id, manifest, targets)
+    show_plan(the_plan, fmt, manifest_path)
+    if out:
+        write_file(out, render_json(the_plan) + "\n")
+        err(f"plan: saved to {out}")
+    github_report(the_plan)
+    return EXIT_CHANGES if detailed_exitcode and not the_plan.empty else EXIT_OK
+
+
+def write_file(path: str, text: str) -> None:
+    """Write atomically, so a saved plan or export is never half-written."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as e:
+        raise ReconcilerError(f"cannot write {path}: {e.strerror}") from None
+
+
+def read_saved_plan(path: str) -> Any:
+    from reconciler.render import plan_from_json
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise ReconcilerError(f"cannot read plan {path}: {e.strerror}") from None
+    return plan_from_json(text)
+
+
+def refuse_deletes(the_plan: Any, allow_delete: bool, dry_run: bool) -> None:
+    """Destructive changes need --allow-delete: without it, nothing at all is written."""
+    deletes = [c.name for c in the_plan.changes if c.action == "delete"]
+    if not deletes or allow_delete:
+        return
+    message = (
+        f"the plan deletes {len(deletes)} Powerpack(s) ({', '.join(deletes)}); "
+        "re-run with --allow-delete to apply it"
+    )
+    if dry_run:
+        err(f"apply: warning: {message}")
+        return
+    raise ReconcilerError(f"refusing to apply: {message}. Nothing was changed.")
+
+
+def confirm(auto_approve: bool) -> None:
+    """Ask on a terminal; without one, refuse unless --auto-approve."""
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ReconcilerError(
+            "refusing to apply without confirmation: no terminal to ask on (use --auto-approve)"
+        )
+    answer = click.prompt(
+        "Apply these changes? Only 'yes' will be accepted", default="", show_default=False, err=True
+    )
+    if answer.strip() != "yes":
+        raise ReconcilerError("apply cancelled: nothing was changed")
+
+
+def show_requests(the_plan: Any, auth_id: str) -> None:
+    """--dry-run: the exact requests apply would send, in order (auth id masked)."""
+    from reconciler.models import canonical_json, mask_account
+
+    click.echo("\nRequests apply would send (dry run, nothing sent):")
+    for change in the_plan.changes:
+        for req in change.requests:
+            path = req.path.replace("{auth_id}", mask_account(auth_id))
+            click.echo(f"  {req.method} {path} {canonical_json(req.body)}")
+
+
+def progress(total: int) -> Any:
+    """A per-change line on stderr (a counter that rewrites itself on a terminal)."""
+    done = [0]
+    tty = sys.stderr.isatty()
+
+    def on_event(change: Any, status: str, detail: str = "") -> None:
+        if status in ("start",):
+            return
+        done[0] += 1
+        line = f"apply: [{done[0]}/{total}] {status} {change.action} {change.name}"
+        line += f": {detail}" if detail else ""
+        click.echo(("\r\x1b[K" + line) if tty and status != "failed" else line, err=True,
+                   nl=not tty or done[0] == total or status == "failed")
+
+    return on_event
+
+
+def report(result: Any) -> int:
+    """Say what was applied, what failed and what was not attempted; 0 only if all converged."""
+    for change, reason in result.failed:
+        err(f"apply: FAILED {change.action} {change.name}: {reason}")
+    for change in result.not_attempted:
+        err(f"apply: not attempted {change.action} {change.name}")
+    for problem in result.problems:
+        err(f"apply: verification: {problem}")
+    applied, failed, skipped = len(result.applied), len(result.failed), len(result.not_attempted)
+    if failed or skipped or result.problems:
+        err(
+            f"Apply incomplete: {applied} applied, {failed} failed, {skipped} not attempted. "
+            "Fix the cause and re-run: apply converges from where it stopped."
+        )
+        return EXIT_ERROR
+    err(f"Apply complete: {applied} change(s) applied and verified.")
+    return EXIT_OK
+
+
+@cli.command("apply")
+@click.option("-f", "--file", "manifest_path", default=DEFAULT_MANIFEST, show_default=True)
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False), help="Apply this saved plan.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Show the plan and the requests; send no write.")
+@click.option("--allow-delete", is_flag=True, help="Allow the deletes a pruning plan contains.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
+@api_options
+def apply_cmd(
+    manifest_path: str, plan_file: str | None, auto_approve: bool, dry_run: bool,
+    allow_delete: bool, parallelism: int, sandbox: bool, api_url: str | None, verbose: int,
+) -> int:
+    """Make the live account match the manifest (or a saved plan)."""
+    from reconciler.apply import apply_plan, check_saved_plan
+    from reconciler.manifest import load_manifest
+
+    setup_logging(verbose)
+    saved = read_saved_plan(plan_file) if plan_file else None
+    manifest = None if saved is not None else load_manifest(manifest_path)
+    with connect(sandbox, api_url) as (client, auth_id):
+        if saved is not None:
+            check_saved_plan(client, saved, auth_id)
+            the_plan = saved
+        else:
+            the_plan = compute_plan(client, auth_id, manifest, ())
+        show_plan(the_plan, "text", the_plan.manifest_path or manifest_path)
+        if the_plan.empty:
+            return EXIT_OK
+        refuse_deletes(the_plan, allow_delete, dry_run)
+        if dry_run:
+            show_requests(the_plan, auth_id)
+            return EXIT_OK
+        confirm(auto_approve)
+        result = apply_plan(
+            client, the_plan, parallelism=parallelism, on_event=progress(len(the_plan.changes))
+        )
+    return report(result)
+
+
+@cli.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@click.option("--merge", "merge_path", type=click.Path(dir_okay=False),
+              help="Merge the live account into this manifest in place, keeping comments.")
+@api_options
+def export_cmd(
+    output: str | None, merge_path: str | None, sandbox: bool, api_url: str | None, verbose: int
+) -> int:
+    """Write the live account as a manifest (to adopt an existing account)."""
+    from reconciler.export import export_manifest, merge_manifest
+    from reconciler.fetch import fetch_everything
+
+    setup_logging(verbose)
+    if output and merge_path:
+        raise click.UsageError("use either -o/--output or --merge, not both")
+    original = None
+    if merge_path:
+        try:
+            original = Path(merge_path).read_text(encoding="utf-8")
+        except OSError as e:
+            raise ReconcilerError(f"cannot read {merge_path}: {e.strerror}") from None
+    with connect(sandbox, api_url) as (client, _auth_id):
+        live = fetch_everything(client)
+    if merge_path and original is not None:
+        merged = merge_manifest(original, live, path=merge_path)
+        write_file(merge_path, merged)
+        err(f"export: {merge_path} {'updated' if merged != original else 'already up to date'}")
+    elif output:
+        write_file(output, export_manifest(live))
+        err(f"export: {len(live.powerpacks)} Powerpack(s) written to {output}")
+    else:
+        click.echo(export_manifest(live), nl=False)
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
