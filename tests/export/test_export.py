@@ -1,0 +1,102 @@
+"""export_manifest: the live account as a manifest, every field explicit, deterministic."""
+
+from __future__ import annotations
+
+import pytest
+from ruamel.yaml import YAML
+
+from reconciler.errors import PlanError
+from reconciler.export import MODELINE, export_manifest
+from reconciler.models import LiveApplication, LivePowerpack, LiveState
+
+FULL = {
+    "US.SMS": ("shortcode", "tollfree", "longcode"),
+    "US.MMS": ("tollfree", "longcode", "shortcode"),
+    "CA.SMS": ("longcode", "tollfree", "shortcode"),
+    "CA.MMS": ("shortcode", "longcode", "tollfree"),
+}
+
+
+def pp(name: str, **kw: object) -> LivePowerpack:
+    base: dict[str, object] = {"uuid": f"uuid-{name}", "sticky_sender": True, "local_connect": True}
+    return LivePowerpack(name=name, **{**base, **kw})
+
+
+def load(text: str) -> dict:
+    return YAML(typ="safe").load(text)
+
+
+def test_every_field_explicit_and_apps_by_unique_name() -> None:
+    live = LiveState(
+        powerpacks=(
+            pp(
+                "zeta",
+                local_connect=False,
+                application_type="xml",
+                application_id="111",
+                number_priority=FULL,
+            ),
+            pp("alpha", sticky_sender=False, application_type="xml", application_id="222"),
+            pp("phlo", application_type="phlo", application_id="e564a2f3"),
+            pp("bare"),
+        ),
+        applications=(
+            LiveApplication(app_id="111", app_name="Replies"),
+            LiveApplication(app_id="222", app_name="Twin"),
+            LiveApplication(app_id="333", app_name="Twin"),
+        ),
+    )
+    text = export_manifest(live)
+    assert text.startswith(f"# {MODELINE}\n")
+    doc = load(text)
+    assert doc["version"] == 1 and doc["prune"] is False
+    assert list(doc["powerpacks"]) == ["alpha", "bare", "phlo", "zeta"]
+    zeta = doc["powerpacks"]["zeta"]
+    assert zeta == {
+        "sticky_sender": True,
+        "local_connect": False,
+        "application": {"type": "xml", "name": "Replies"},
+        "number_priority": {
+            "US": {
+                "SMS": ["shortcode", "tollfree", "longcode"],
+                "MMS": ["tollfree", "longcode", "shortcode"],
+            },
+            "CA": {
+                "SMS": ["longcode", "tollfree", "shortcode"],
+                "MMS": ["shortcode", "longcode", "tollfree"],
+            },
+        },
+    }
+    # "Twin" names two apps: by id; a PHLO is always by id; no app is `none`.
+    assert doc["powerpacks"]["alpha"]["application"] == {"type": "xml", "id": "222"}
+    assert doc["powerpacks"]["phlo"]["application"] == {"type": "phlo", "id": "e564a2f3"}
+    assert doc["powerpacks"]["bare"]["application"] == "none"
+    assert "number_priority" not in doc["powerpacks"]["bare"]  # not read: not invented
+
+
+def test_numeric_ids_stay_strings_and_odd_names_survive() -> None:
+    names = ["null", "true", "1", "x: y", "#hash", "- dash", "  spaced ", "ünï"]
+    live = LiveState(
+        powerpacks=tuple(
+            pp(n, application_type="xml", application_id="33660394121755210") for n in names
+        )
+    )
+    doc = load(export_manifest(live))
+    assert sorted(doc["powerpacks"]) == sorted(names)
+    for body in doc["powerpacks"].values():
+        assert body["application"] == {"type": "xml", "id": "33660394121755210"}
+
+
+def test_deterministic_whatever_the_read_order() -> None:
+    a = LiveState(powerpacks=(pp("b"), pp("a"), pp("c")))
+    b = LiveState(powerpacks=(pp("c"), pp("b"), pp("a")))
+    assert export_manifest(a) == export_manifest(b)
+
+
+def test_empty_account_is_still_a_mapping() -> None:
+    assert load(export_manifest(LiveState()))["powerpacks"] == {}
+
+
+def test_duplicate_live_names_refused() -> None:
+    with pytest.raises(PlanError, match="'twin'"):
+        export_manifest(LiveState(powerpacks=(pp("twin"), pp("twin", uuid="other"))))
