@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from reconciler.errors import PlanError
 from reconciler.models import Change, FieldChange, Loc, Plan, Summary
+from reconciler.render_markdown import render_markdown
 from reconciler.render_values import (
     SYMBOLS,
     cell_label,
@@ -20,6 +21,8 @@ from reconciler.render_values import (
     tally_line,
     where,
 )
+
+__all__ = ["github_annotations", "plan_from_json", "render_json", "render_markdown", "render_text"]
 
 FORMAT_VERSION = 1
 _COLORS = {"create": "\x1b[32m", "update": "\x1b[33m", "delete": "\x1b[31m", "bold": "\x1b[1m"}
