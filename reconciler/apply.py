@@ -1,0 +1,330 @@
+"""Plan -> calls: exactly the plan's requests, in order, each answer checked against its intent."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.client import AmbiguousWriteError, PlivoClient
+from reconciler.errors import ApiError, StalePlanError
+from reconciler.fetch import POWERPACKS, fetch_powerpack, parse_powerpack
+from reconciler.models import (
+    ApiRequest,
+    Change,
+    LivePowerpack,
+    Plan,
+    account_sha256,
+    fingerprint,
+    mask_account,
+)
+
+log = logging.getLogger("reconciler.apply")
+
+EventHook = Callable[[Change, str, str], None]
+"""on_event(change, status, detail); status is "start", "applied", "failed" or "not_attempted"."""
+
+CREATE_ATTEMPTS = 3  # a create whose answer was lost is re-checked by name before each new try
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did: every change of the plan is in exactly one of the three lists."""
+
+    applied: list[Change] = field(default_factory=list)
+    failed: list[tuple[Change, str]] = field(default_factory=list)  # (change, reason)
+    not_attempted: list[Change] = field(default_factory=list)
+    verified: bool = True  # every applied write's answer showed the intended values
+    problems: list[str] = field(default_factory=list)  # what the answers showed left over
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_attempted and not self.problems
+
+
+@dataclass
+class _Run:
+    client: PlivoClient
+    result: ApplyResult
+    on_event: EventHook | None
+    order: dict[int, int]  # id(change) -> index in the plan, to report in plan order
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def event(self, change: Change, status: str, detail: str = "") -> None:
+        if self.on_event is not None:
+            self.on_event(change, status, detail)
+
+
+def apply_plan(
+    client: PlivoClient, plan: Plan, *, parallelism: int = 4, on_event: EventHook | None = None
+) -> ApplyResult:
+    """Send exactly plan.changes[*].requests in plan order; stop starting new ones after a failure.
+
+    Renames run one at a time in plan order (a name may be freed for the next); other updates,
+    creates and deletes run up to `parallelism` at once within their kind, kinds one after another.
+    """
+    run = _Run(client, ApplyResult(), on_event, {id(c): i for i, c in enumerate(plan.changes)})
+    for phase, workers in _phases(plan.changes, max(1, parallelism)):
+        if run.stop.is_set():
+            for change in phase:
+                _record(run, change, "not_attempted", "an earlier change failed")
+            continue
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda c: _apply_one(run, c), phase))
+    _sort(run)
+    run.result.verified = not run.result.problems
+    return run.result
+
+
+def _phases(changes: Sequence[Change], parallelism: int) -> Iterator[tuple[list[Change], int]]:
+    """Runs of consecutive changes of one kind, with how many of them may run at once."""
+    phase: list[Change] = []
+    for change in changes:
+        if phase and _kind(phase[0]) != _kind(change):
+            yield phase, _workers(phase, parallelism)
+            phase = []
+        phase.append(change)
+    if phase:
+        yield phase, _workers(phase, parallelism)
+
+
+def _kind(change: Change) -> str:
+    return "rename" if _is_rename(change) else change.action
+
+
+def _is_rename(change: Change) -> bool:
+    return change.action == "update" and any(f.field == "name" for f in change.fields)
+
+
+def _workers(phase: list[Change], parallelism: int) -> int:
+    return 1 if _kind(phase[0]) == "rename" else min(parallelism, len(phase))
+
+
+def _record(run: _Run, change: Change, status: str, detail: str = "") -> None:
+    with run.lock:
+        if status == "applied":
+            run.result.applied.append(change)
+        elif status == "failed":
+            run.result.failed.append((change, detail))
+        else:
+            run.result.not_attempted.append(change)
+    log.info("apply: %s %s: %s %s", change.action, change.name, status, detail)
+    run.event(change, status, detail)
+
+
+def _sort(run: _Run) -> None:
+    result, pos = run.result, run.order
+    result.applied.sort(key=lambda c: pos[id(c)])
+    result.failed.sort(key=lambda cf: pos[id(cf[0])])
+    result.not_attempted.sort(key=lambda c: pos[id(c)])
+
+
+def _apply_one(run: _Run, change: Change) -> None:
+    if run.stop.is_set():
+        _record(run, change, "not_attempted", "an earlier change failed")
+        return
+    run.event(change, "start", "")
+    try:
+        problems = [p for req in change.requests for p in _send(run.client, change, req)]
+    except ApiError as e:
+        run.stop.set()
+        _record(run, change, "failed", str(e))
+        return
+    with run.lock:
+        run.result.problems.extend(problems)
+    _record(run, change, "applied", "; ".join(problems))
+
+
+def _send(client: PlivoClient, change: Change, req: ApiRequest) -> list[str]:
+    """Send one request of a change; return what its answer shows left over."""
+    if req.method == "DELETE":
+        try:
+            client.request("DELETE", req.path, body=req.body)
+        except ApiError as e:
+            if e.status != 404:
+                raise
+            log.info("apply: delete %s: already gone", change.name)
+        return []
+    if change.action == "create":
+        return verify(change, req.body, _create(client, req))
+    answer = client.request(req.method, req.path, body=req.body)
+    return verify(change, req.body, _as_powerpack(client, req.path, answer))
+
+
+def _as_powerpack(client: PlivoClient, path: str, answer: dict[str, Any]) -> LivePowerpack:
+    """The Powerpack an update answered; an API that answers less is read back once instead."""
+    try:
+        return parse_powerpack(answer)
+    except ApiError:
+        log.info("apply: %s: the answer is not the Powerpack; reading it back", client.mask(path))
+        return parse_powerpack(client.request("GET", path))
+
+
+def _create(client: PlivoClient, req: ApiRequest) -> LivePowerpack:
+    """POST a create, never blindly twice: after an ambiguous failure, look the name up first."""
+    name = req.body["name"]
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            answer = client.request("POST", req.path, body=req.body, retry=False)
+            return _created(client, name, answer)
+        except AmbiguousWriteError as e:
+            log.info("apply: create %s: %s; checking whether it exists", name, e)
+            if (found := _find(client, name)) is not None:
+                return found
+            if attempt == CREATE_ATTEMPTS - 1:
+                raise
+        except ApiError as e:
+            # A 400 after an ambiguous attempt may be "name taken" by our own first try.
+            if attempt == 0 or e.status != 400 or (found := _find(client, name)) is None:
+                raise
+            return found
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _created(client: PlivoClient, name: str, answer: dict[str, Any]) -> LivePowerpack:
+    try:
+        return parse_powerpack(answer)
+    except ApiError:
+        found = _find(client, name)
+        if found is None:
+            raise ApiError(
+                f"create {name}: the API accepted it but it is not in the list"
+            ) from None
+        return found
+
+
+def _find(client: PlivoClient, name: str) -> LivePowerpack | None:
+    """The Powerpack named `name` (read back with its matrix), or None."""
+    for obj in client.list_all(POWERPACKS):
+        lp = parse_powerpack(obj)
+        if lp.name == name:
+            return fetch_powerpack(client, lp.uuid)
+    return None
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+def verify(change: Change, body: dict[str, Any], lp: LivePowerpack) -> list[str]:
+    """What the Powerpack `lp`, as answered, still lacks of what `body` asked for."""
+    got = _sent_view(body, lp)
+    want = _wanted_view(body)
+    if change.uuid is not None and lp.uuid != change.uuid:
+        got["uuid"], want["uuid"] = lp.uuid, change.uuid
+    return [
+        f"{change.action} {change.name}: after the write, {k} is {_show(got.get(k))}, "
+        f"expected {_show(v)}"
+        for k, v in want.items()
+        if got.get(k) != v
+    ]
+
+
+def _wanted_view(body: dict[str, Any]) -> dict[str, Any]:
+    want: dict[str, Any] = {
+        k: body[k] for k in ("name", "sticky_sender", "local_connect") if k in body
+    }
+    if "application_id" in body:
+        app_id = body["application_id"]
+        none = app_id in ("none", "")
+        want["application"] = (
+            None if none else f"{body.get('application_type', '').lower()}:{app_id}"
+        )
+    for entry in body.get("number_priority") or ():
+        cell = f"{entry['country_iso'].upper()}.{entry['service_type'].upper()}"
+        want[f"number_priority.{cell}"] = [entry["priority"][f"priority{i}"] for i in (1, 2, 3)]
+    return want
+
+
+def _sent_view(body: dict[str, Any], lp: LivePowerpack) -> dict[str, Any]:
+    got: dict[str, Any] = {"name": lp.name, "sticky_sender": lp.sticky_sender}
+    got["local_connect"] = lp.local_connect
+    got["application"] = f"{lp.application_type}:{lp.application_id}" if lp.application_id else None
+    for cell, order in (lp.number_priority or {}).items():
+        got[f"number_priority.{cell}"] = list(order)
+    return got
+
+
+def _show(value: Any) -> str:
+    return "not shown" if value is None else json.dumps(value)
+
+
+# --- saved plans -------------------------------------------------------------------------------
+
+
+def check_saved_plan(client: PlivoClient, plan: Plan, auth_id: str) -> None:
+    """Refuse (StalePlanError) another account's plan, or one the live account moved away from."""
+    if not plan.account_sha256 or plan.account_sha256 != account_sha256(auth_id):
+        raise StalePlanError(
+            f"apply: the saved plan was made for account {plan.account or '(unknown)'}, "
+            f"not {mask_account(auth_id)}: refusing to apply it"
+        )
+    touched = [c for c in plan.changes if c.uuid]
+    current = client.map(lambda c: _read_current(client, c), touched)
+    stale = [m for c, lp in zip(touched, current, strict=True) if (m := _staleness(c, lp))]
+    stale += _name_clashes(client, plan)
+    if stale:
+        lines = "\n".join(f"  {m}" for m in stale)
+        raise StalePlanError(
+            f"apply: the saved plan is stale ({len(stale)} change(s)); re-run plan:\n{lines}"
+        )
+
+
+def _read_current(client: PlivoClient, change: Change) -> LivePowerpack | None:
+    try:
+        return fetch_powerpack(client, change.uuid or "")
+    except ApiError as e:
+        if e.status == 404:
+            return None
+        raise
+
+
+def _staleness(change: Change, lp: LivePowerpack | None) -> str | None:
+    """Why `change` no longer applies to `lp` (None: it still does)."""
+    what = f"{change.action} {change.name}"
+    if lp is None:
+        return f"{what}: Powerpack {change.uuid} no longer exists"
+    from reconciler.plan import normalize_live_state  # pure; imported late to keep startup light
+
+    base = change.base_state
+    with_matrix = [True, False] if base is None else ["number_priority" in base]
+    states = [normalize_live_state(lp, include_priority=m) for m in with_matrix]
+    if any(fingerprint(s) == change.base for s in states):
+        return None
+    moved = _moved(base or {}, states[0]) if base is not None else []
+    return f"{what}: changed since the plan: {', '.join(moved) or 'its content differs'}"
+
+
+def _moved(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """`field: before -> now` for each field (and priority cell) that differs."""
+    flat_before, flat_now = _flatten(before), _flatten(now)
+    keys = sorted(flat_before.keys() | flat_now.keys())
+    return [
+        f"{k}: {_show(flat_before.get(k))} -> {_show(flat_now.get(k))}"
+        for k in keys
+        if flat_before.get(k) != flat_now.get(k)
+    ]
+
+
+def _flatten(state: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: v for k, v in state.items() if k != "number_priority"}
+    for cell, order in (state.get("number_priority") or {}).items():
+        flat[f"number_priority.{cell}"] = list(order)
+    return flat
+
+
+def _name_clashes(client: PlivoClient, plan: Plan) -> list[str]:
+    """Creates (and renames) whose name another Powerpack took since the plan."""
+    targets = {c.name: c for c in plan.changes if c.action == "create" or _is_rename(c)}
+    if not targets:
+        return []
+    live = [parse_powerpack(o) for o in client.list_all(POWERPACKS)]
+    return [
+        f"{targets[lp.name].action} {lp.name}: a Powerpack with that name now exists ({lp.uuid})"
+        for lp in live
+        if lp.name in targets and lp.uuid != targets[lp.name].uuid
+    ]

@@ -1,0 +1,485 @@
+"""The only module that speaks HTTP: auth, timeouts, retries, rate cap, pages, error mapping."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from reconciler.errors import ApiError
+from reconciler.models import mask_account
+from reconciler.ratelimit import RateLimiter
+
+log = logging.getLogger("reconciler.client")
+
+T = TypeVar("T")
+R = TypeVar("R")
+Page = tuple[int, list[dict[str, Any]]]  # (meta.total_count, objects) of one list page
+
+PAGE_LIMIT = 20
+MAX_BODY = 8 * 1024 * 1024  # bytes read of one answer; a page of 20 objects is a few kB
+MAX_OBJECTS = 200_000  # a list claiming more is treated as hostile (endless pagination)
+RETRY_AFTER_CAP = 20.0  # seconds: never sleep longer on the server's word
+AUTH_MESSAGE = "authentication failed (check PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN)"
+_SEGMENT = re.compile(r"[A-Za-z0-9_.~-]*")
+_AUTH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class AmbiguousWriteError(ApiError):
+    """A write may or may not have reached the API (dropped connection, read timeout, 5xx)."""
+
+
+class _Retryable(Exception):
+    """One failed attempt, maybe retried; `ambiguous` if the API may have processed it."""
+
+    def __init__(self, reason: str, *, ambiguous: bool, status: int | None = None, wait=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.ambiguous = ambiguous
+        self.status = status
+        self.retry_after: float | None = wait
+
+
+def check_api_url(api_url: str) -> str:
+    """The base URL without trailing slash; plain http only on loopback, where TLS means nothing."""
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ApiError(f"invalid API URL {api_url!r}: expected https://host[:port]")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ApiError(
+            f"refusing plain http:// API URL {api_url!r}: use https:// "
+            "(http is allowed on loopback only)"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ApiError("invalid API URL: no credentials, query or fragment allowed in it")
+    return api_url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class PlivoClient:
+    """A Plivo REST client for one account: pooled, rate-capped, retrying, strict about answers.
+
+    Additions to the documented interface: `backoff=(base, cap)` seconds for the exponential
+    backoff with full jitter, `max_body` bytes, `map(func, items)` to run calls concurrently, and
+    `limiter` (None when the rate cap is off).
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        auth_id: str,
+        auth_token: str,
+        *,
+        timeout: float = 10.0,
+        max_retries: int = 8,
+        rate_limit: tuple[int, float] | None = (300, 5.0),
+        max_workers: int = 8,
+        deadline: float = 30.0,
+        backoff: tuple[float, float] = (0.5, 8.0),
+        max_body: int = MAX_BODY,
+    ):
+        if not auth_id or not _AUTH_ID.fullmatch(auth_id):
+            raise ApiError("invalid PLIVO_AUTH_ID: expected letters and digits (e.g. MA...)")
+        if not auth_token:
+            raise ApiError("PLIVO_AUTH_TOKEN is empty")
+        self.api_url = check_api_url(api_url)
+        self.auth_id = auth_id
+        self.timeout, self.max_retries, self.deadline = timeout, max_retries, deadline
+        self.backoff, self.max_body, self.max_workers = backoff, max_body, max(1, max_workers)
+        self.limiter = RateLimiter(*rate_limit) if rate_limit else None
+        self._secret = auth_token
+        self._session = self._make_session(auth_id, auth_token)
+        self._stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
+
+    def _make_session(self, auth_id: str, auth_token: str) -> requests.Session:
+        session = requests.Session()
+        session.auth = (auth_id, auth_token)
+        session.verify = True  # never turned off: TLS verification is not an option
+        session.trust_env = False  # no .netrc credentials or proxy surprises from the environment
+        session.headers.update({"Accept": "application/json", "User-Agent": "powerpacks"})
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.max_workers * 2, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    def __repr__(self) -> str:
+        return f"PlivoClient({self.api_url!r}, account={mask_account(self.auth_id)!r})"
+
+    def __enter__(self) -> PlivoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """HTTP calls sent, by kind ("GET Powerpack list", "POST Powerpack update"...), plus
+        "retries" and "429"."""
+        with self._stats_lock:
+            return dict(self._stats)
+
+    def _count(self, *kinds: str) -> None:
+        with self._stats_lock:
+            self._stats.update(kinds)
+
+    # --- paths and messages ------------------------------------------------------------------
+
+    def full_path(self, path: str) -> str:
+        """The absolute path for `path`, relative to the account or in the plan's "/v1/..." form."""
+        prefix = f"/v1/Account/{self.auth_id}/"
+        path = path.replace("{auth_id}", self.auth_id)
+        if path.startswith("/v1/Account/"):
+            if not path.startswith(prefix):
+                raise ApiError(f"refusing path {self.mask(path)!r}: it is not this account's")
+        else:
+            path = prefix + path.lstrip("/")
+        for segment in path.split("/"):
+            if segment in (".", "..") or not _SEGMENT.fullmatch(segment):
+                raise ApiError(f"refusing unsafe API path {self.mask(path)!r}")
+        return path
+
+    def mask(self, text: str) -> str:
+        """`text` with the token removed and the auth id masked: safe for messages and logs."""
+        text = text.replace(self._secret, "***")
+        return text.replace(self.auth_id, mask_account(self.auth_id))
+
+    def _error(self, method: str, path: str, reason: str, status: int | None = None, cls=ApiError):
+        return cls(
+            self.mask(f"{method} {path}: {reason}"),
+            status=status,
+            method=method,
+            path=self.mask(path),
+        )
+
+    # --- one request, with retries -----------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        retry: bool = True,
+    ) -> dict[str, Any]:
+        """Send one call and return its JSON object.
+
+        retry=False is for non-idempotent writes (a create): only failures where the API surely did
+        nothing (429, connection refused) are retried; an ambiguous one raises AmbiguousWriteError.
+        """
+        method, path = method.upper(), self.full_path(path)
+        kind = _kind(method, path)
+        started = time.monotonic()
+        ambiguous_before = False
+        for attempt in range(self.max_retries + 1):
+            remaining = self.deadline - (time.monotonic() - started)
+            try:
+                return self._attempt(method, path, params, body, kind, remaining)
+            except _Retryable as e:
+                if method == "DELETE" and e.status == 404 and ambiguous_before:
+                    return {}  # an earlier attempt deleted it but the answer was lost
+                ambiguous_before = ambiguous_before or e.ambiguous
+                pause = self._pause(e, attempt)
+                elapsed = time.monotonic() - started
+                last = attempt >= self.max_retries or elapsed + pause >= self.deadline
+                if e.ambiguous and not retry:
+                    raise self._error(method, path, e.reason, e.status, AmbiguousWriteError) from e
+                if last or e.status == 404:
+                    raise self._give_up(method, path, e, attempt + 1, elapsed) from e
+                log.debug(
+                    "client: %s %s: %s; retry in %.2fs", method, self.mask(path), e.reason, pause
+                )
+                self._count("retries")
+                time.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pause(self, e: _Retryable, attempt: int) -> float:
+        """Exponential backoff with full jitter; the server's Retry-After when it gave one."""
+        if e.retry_after is not None:
+            return min(e.retry_after, RETRY_AFTER_CAP)
+        base, cap = self.backoff
+        return random.uniform(0, min(cap, base * 2**attempt))
+
+    def _give_up(self, method: str, path: str, e: _Retryable, attempts: int, elapsed: float):
+        if e.status == 404:
+            return self._error(method, path, e.reason, 404)
+        where = f" at {self.api_url}" if e.status is None else ""
+        reason = f"{e.reason}{where} (gave up after {attempts} attempts in {elapsed:.1f} s)"
+        return self._error(method, path, reason, e.status)
+
+    def _attempt(self, method, path, params, body, kind, remaining: float) -> dict[str, Any]:
+        if remaining <= 0:
+            raise _Retryable("deadline exceeded", ambiguous=False)
+        if self.limiter:
+            self.limiter.acquire()
+        self._count(kind)
+        t0 = time.monotonic()
+        try:
+            response = self._send(method, path, params, body, min(self.timeout, remaining))
+            try:
+                status, data = response.status_code, self._read_body(method, path, response, t0)
+            finally:
+                response.close()
+        finally:
+            if self.limiter:
+                self.limiter.release()
+        log.debug(
+            "client: %s %s -> %s in %.0f ms",
+            method,
+            self.mask(path),
+            status,
+            1e3 * (time.monotonic() - t0),
+        )
+        return self._interpret(method, path, status, response.headers, data)
+
+    def _send(self, method, path, params, body, timeout: float) -> requests.Response:
+        url = self.api_url + path
+        json_body = body if method != "GET" else None
+        try:
+            return self._session.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                timeout=(timeout, timeout),
+                stream=True,
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout:
+            raise _Retryable("connection timed out", ambiguous=False) from None
+        except requests.exceptions.SSLError as e:
+            raise self._error(method, path, f"TLS error: {_short(e)}") from None
+        except requests.exceptions.ReadTimeout:
+            raise _Retryable("read timed out", ambiguous=True) from None
+        except requests.exceptions.ConnectionError as e:
+            refused = _never_sent(e)
+            reason = "connection refused" if refused else "connection dropped"
+            raise _Retryable(reason, ambiguous=not refused) from None
+        except requests.exceptions.RequestException as e:
+            raise self._error(method, path, f"request failed: {_short(e)}") from None
+
+    def _read_body(self, method: str, path: str, response: requests.Response, t0: float) -> bytes:
+        """The body, at most max_body bytes, read within the deadline."""
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            raise self._error(
+                method, path, f"answer too large ({length} bytes)", response.status_code
+            )
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_body:
+                    raise self._error(
+                        method, path, f"answer too large (over {self.max_body} bytes)"
+                    )
+                if time.monotonic() - t0 > self.deadline:
+                    raise _Retryable("answer too slow", ambiguous=True)
+                chunks.append(chunk)
+        except requests.exceptions.RequestException:
+            raise _Retryable(
+                "connection dropped while reading the answer", ambiguous=True
+            ) from None
+        return b"".join(chunks)
+
+    def _interpret(self, method, path, status: int, headers, raw: bytes) -> dict[str, Any]:
+        if status == 429:
+            self._count("429")
+            raise _Retryable(
+                "rate limited (429)", ambiguous=False, status=429, wait=_retry_after(headers)
+            )
+        if status >= 500:
+            raise _Retryable(
+                f"server error {status}", ambiguous=True, status=status, wait=_retry_after(headers)
+            )
+        if status == 401:
+            raise self._error(method, path, AUTH_MESSAGE, 401)
+        if status == 404:
+            raise _Retryable("not found (404)", ambiguous=False, status=404)
+        if status >= 300:
+            reason = _api_message(raw) or f"HTTP {status}"
+            raise self._error(
+                method, path, f"the API refused the request ({status}): {reason}", status
+            )
+        if method == "DELETE" and not raw.strip():
+            return {}  # 204 No Content
+        return self._json_object(method, path, status, headers, raw)
+
+    def _json_object(self, method, path, status, headers, raw: bytes) -> dict[str, Any]:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            kind = headers.get("Content-Type", "unknown type").split(";")[0]
+            raise self._error(
+                method, path, f"the API answered {status} with a non-JSON body ({kind})", status
+            ) from None
+        if not isinstance(data, dict):
+            raise self._error(
+                method, path, f"the API answered {status} with JSON that is not an object", status
+            )
+        return data
+
+    # --- concurrency and pagination ----------------------------------------------------------
+
+    def map(self, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """func over items on up to max_workers threads, results in order; the first error wins
+        and cancels what has not started."""
+        items = list(items)
+        if len(items) <= 1:
+            return [func(item) for item in items]
+        with ThreadPoolExecutor(min(self.max_workers, len(items))) as pool:
+            futures = [pool.submit(func, item) for item in items]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [f for f in futures if f.done() and f.exception() is not None]
+            if failed:
+                for f in futures:
+                    f.cancel()
+                raise failed[0].exception()  # type: ignore[misc]
+            return [f.result() for f in futures]
+
+    def first_page(self, path: str, *, params: dict[str, Any] | None = None) -> Page:
+        """The first page of a list: (total_count, objects); list_all(first=...) goes on from it."""
+        return self._page(path, params, 0, f"GET {self.mask(self.full_path(path))}")
+
+    def list_all(
+        self, path: str, *, params: dict[str, Any] | None = None, first: Page | None = None
+    ) -> list[dict[str, Any]]:
+        """Every object of an offset-paginated list: the first page, then the rest concurrently.
+
+        Anything that would make the read incomplete (total_count moving, a short, long or repeated
+        page) is an ApiError, so a partial read can never be mistaken for the whole account.
+        """
+        shown = f"GET {self.mask(self.full_path(path))}"
+        total, objects = first or self._page(path, params, 0, shown)
+        objects = list(objects)
+        step = len(objects)
+        if total > step and step == 0:
+            raise ApiError(
+                f"{shown}: incomplete read: total_count is {total} but the first page "
+                "is empty; refusing to plan"
+            )
+        offsets = list(range(step, total, step)) if step else []
+        pages = self.map(lambda off: self._page(path, params, off, shown), offsets)
+        for offset, (page_total, page) in zip(offsets, pages, strict=True):
+            if page_total != total:
+                raise ApiError(
+                    f"{shown}: incomplete read: total_count changed from {total} to "
+                    f"{page_total} while paging; refusing to plan"
+                )
+            if len(page) != min(step, total - offset):
+                raise ApiError(
+                    f"{shown}: incomplete read: page at offset {offset} has {len(page)} "
+                    f"objects, expected {min(step, total - offset)}; refusing to plan"
+                )
+            objects.extend(page)
+        _check_complete(objects, total, shown)
+        return objects
+
+    def _page(self, path, params, offset: int, shown: str) -> Page:
+        query = {**(params or {}), "limit": PAGE_LIMIT, "offset": offset}
+        data = self.request("GET", path, params=query)
+        meta, objects = data.get("meta"), data.get("objects")
+        total = meta.get("total_count") if isinstance(meta, dict) else None
+        if not isinstance(total, int) or isinstance(total, bool) or not 0 <= total <= MAX_OBJECTS:
+            raise ApiError(
+                f"{shown}: the list answer has no valid meta.total_count; refusing to plan"
+            )
+        if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
+            raise ApiError(f"{shown}: the list answer has no valid objects list; refusing to plan")
+        if len(objects) > PAGE_LIMIT:
+            raise ApiError(
+                f"{shown}: a page has {len(objects)} objects, more than "
+                f"limit={PAGE_LIMIT}; refusing to plan"
+            )
+        return total, objects
+
+
+def _check_complete(objects: list[dict[str, Any]], total: int, shown: str) -> None:
+    seen = {_identity(o) for o in objects}
+    if len(seen) != len(objects):
+        raise ApiError(f"{shown}: incomplete read: pages repeated objects; refusing to plan")
+    if len(objects) != total:
+        raise ApiError(
+            f"{shown}: incomplete read: {len(objects)} objects read but total_count "
+            f"is {total}; refusing to plan"
+        )
+
+
+def _identity(obj: dict[str, Any]) -> str:
+    for key in ("uuid", "app_id"):
+        if isinstance(obj.get(key), str):
+            return f"{key}:{obj[key]}"
+    return json.dumps(obj, sort_keys=True)
+
+
+def _kind(method: str, path: str) -> str:
+    """A call's kind for stats: "GET Powerpack list", "GET Powerpack", "POST Powerpack create"..."""
+    parts = [p for p in path.split("/") if p][3:]
+    resource = parts[0] if parts else "?"
+    collection = len(parts) == 1
+    if method == "GET":
+        return f"GET {resource} list" if collection else f"GET {resource}"
+    if method == "POST":
+        return f"POST {resource} create" if collection else f"POST {resource} update"
+    return f"{method} {resource}"
+
+
+def _retry_after(headers) -> float | None:
+    value = headers.get("Retry-After", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < 1e6 else None
+
+
+def _api_message(raw: bytes) -> str:
+    """The API's `error` text (also nested or as `message`), one line, trimmed; "" if none."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if isinstance(data, dict):
+        for key in ("error", "message"):
+            value = data.get(key)
+            if isinstance(value, dict):
+                value = value.get("error") or value.get("message")
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())[:300]
+    return ""
+
+
+def _never_sent(e: requests.exceptions.ConnectionError) -> bool:
+    """True when the connection could not even be opened, so the API surely saw nothing."""
+    text = repr(e)
+    return any(
+        s in text for s in ("NewConnectionError", "Connection refused", "NameResolutionError")
+    )
+
+
+def _short(e: Exception) -> str:
+    return str(e).splitlines()[0][:200] if str(e) else type(e).__name__
