@@ -15,6 +15,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler.errors import PlanError
 from reconciler.models import COUNTRIES, SERVICES, LivePowerpack, LiveState, Matrix
+from reconciler.yamledit import blank_line_between, delete_key, insert_ordered, rename_key
 
 MODELINE = "yaml-language-server: $schema=powerpacks.schema.json"
 HEADER = (
@@ -139,3 +140,180 @@ def dump(doc: Any, yaml: YAML) -> str:
     buf = io.StringIO()
     yaml.dump(doc, buf)
     return buf.getvalue()
+
+
+# --- merge: the live account folded into an existing file, comments and layout kept ---------------
+
+BODY_ORDER: tuple[str, ...] = ("renamed_from", *FIELDS)
+
+
+def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml") -> str:
+    """Rewrite manifest `text` so that it describes `live`, keeping comments, order and layout."""
+    validate(text, path)
+    check_unique_names(live)
+    yaml, doc = load_round_trip(text)
+    pps = powerpacks_node(doc)
+    by_name = {p.name: p for p in live.powerpacks}
+    undo_pending_renames(pps, by_name)
+    for name in [n for n in pps if n not in by_name]:
+        delete_key(pps, name)  # in the file only: would be a create, and the file follows live
+    defaults = doc.get("defaults") or {}
+    for name in [n for n in pps if n in by_name]:
+        update_powerpack(pps, name, by_name[name], defaults, live)
+    missing = [by_name[n] for n in sorted(by_name) if n not in pps]
+    add_powerpacks(pps, missing, defaults, live)
+    return dump(doc, yaml)
+
+
+def validate(text: str, path: str) -> None:
+    """Refuse a file the tool would refuse: every problem located, nothing rewritten."""
+    from reconciler.manifest import parse_manifest
+
+    parse_manifest(text, path)
+
+
+def load_round_trip(text: str) -> tuple[YAML, Any]:
+    """Load `text` for round-tripping, with the file's own indentation for what gets added."""
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    _, sequence, offset = load_yaml_guess_indent(text)
+    mapping = mapping_indent(text)
+    yaml = new_yaml(mapping, sequence, offset) if offset is not None else new_yaml(mapping)
+    return yaml, yaml.load(text)
+
+
+def mapping_indent(text: str) -> int:
+    """How far the file indents a nested mapping (2 when it has none)."""
+    parent = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        depth = len(line) - len(line.lstrip(" "))
+        if parent is not None and depth > parent and not stripped.startswith("-"):
+            return depth - parent
+        parent = depth if stripped.endswith(":") else None
+    return 2
+
+
+def powerpacks_node(doc: Any) -> CommentedMap:
+    """The `powerpacks` mapping, made a block mapping when it is `{}` or empty."""
+    pps = doc.get("powerpacks")
+    if not isinstance(pps, CommentedMap):
+        doc["powerpacks"] = pps = CommentedMap()
+    if not pps:
+        pps.fa.set_block_style()
+    return pps
+
+
+def undo_pending_renames(pps: CommentedMap, by_name: dict[str, LivePowerpack]) -> None:
+    """`new: {renamed_from: old}` with only `old` live: the file goes back to `old`, as live is."""
+    for name in list(pps):
+        body = pps[name]
+        old = body.get("renamed_from") if isinstance(body, CommentedMap) else None
+        if old is None or name in by_name or old not in by_name or old in pps:
+            continue
+        delete_key(body, "renamed_from")
+        rename_key(pps, name, old)
+        if not body:
+            pps[old] = None  # `old:` alone, as an empty body is written
+
+
+def update_powerpack(
+    pps: CommentedMap, name: str, pp: LivePowerpack, defaults: Any, live: LiveState
+) -> None:
+    """Fix each managed field (and cell) that differs from live; unmanaged ones stay unmanaged."""
+    for field in FIELDS[:3]:
+        body = pps[name]
+        if isinstance(body, CommentedMap) and field in body:
+            if not same(field, body[field], pp, live):
+                body[field] = field_node(field, pp, live)
+        elif field in defaults and not same(field, defaults[field], pp, live):
+            # Inherited from `defaults` but live differs: override here, never touch the others.
+            set_field(pps, name, field, field_node(field, pp, live))
+    for cell, order in sorted((pp.number_priority or {}).items()):
+        update_cell(pps, name, cell, order, defaults)
+
+
+def update_cell(pps: CommentedMap, name: str, cell: str, order: Any, defaults: Any) -> None:
+    """One priority cell: rewritten in place when set here, overridden when inherited and wrong."""
+    own = cell_node(pps[name], cell)
+    if own is not None:
+        if tuple(own) != tuple(order):
+            for i, sender in enumerate(order):
+                own[i] = sender  # element by element: the list keeps its flow/block style
+        return
+    inherited = cell_node(defaults, cell)
+    if inherited is not None and tuple(inherited) != tuple(order):
+        set_cell(pps, name, cell, order)
+
+
+def cell_node(body: Any, cell: str) -> Any:
+    """The list written for `cell` ("US.SMS") in a body or `defaults`, or None."""
+    country, service = cell.split(".")
+    matrix = body.get("number_priority") if isinstance(body, dict) else None
+    row = matrix.get(country) if isinstance(matrix, dict) else None
+    return row.get(service) if isinstance(row, dict) else None
+
+
+def same(field: str, node: Any, pp: LivePowerpack, live: LiveState) -> bool:
+    """Does the written value of `field` already give what is live? Compared as the plan does."""
+    if field != "application":
+        return node is getattr(pp, field) or node == getattr(pp, field)
+    if not isinstance(node, dict):  # `none`
+        return not is_linked(pp)
+    if not is_linked(pp) or str(node.get("type", "")).lower() != pp.application_type.lower():
+        return False
+    if "id" in node:
+        return str(node["id"]) == pp.application_id
+    return resolve_app_name(str(node.get("name")), live) == pp.application_id
+
+
+def ensure_body(pps: CommentedMap, name: str) -> CommentedMap:
+    """The Powerpack's body as a mapping, made one when it was empty (`name:`)."""
+    if not isinstance(pps[name], CommentedMap):
+        pps[name] = CommentedMap()
+    return pps[name]
+
+
+def set_field(pps: CommentedMap, name: str, field: str, node: Any) -> None:
+    """Add `field` to a Powerpack, at its usual place among the keys already there."""
+    insert_ordered(ensure_body(pps, name), field, node, BODY_ORDER)
+
+
+def set_cell(pps: CommentedMap, name: str, cell: str, order: Any) -> None:
+    """Add a priority cell to a Powerpack, creating its matrix and row as needed."""
+    country, service = cell.split(".")
+    body = ensure_body(pps, name)
+    # Each new node is built whole before it is inserted, so trailing comments land after it.
+    matrix = body.get("number_priority")
+    if not isinstance(matrix, CommentedMap):
+        set_field(pps, name, "number_priority", matrix_node({cell: order}))
+    elif not isinstance(matrix.get(country), CommentedMap):
+        insert_ordered(matrix, country, flow_map({service: flow_seq(order)}), COUNTRIES)
+    else:
+        insert_ordered(matrix[country], service, flow_seq(order), SERVICES)
+
+
+def new_body(pp: LivePowerpack, defaults: Any, live: LiveState) -> CommentedMap | None:
+    """A Powerpack added by a merge: every field, except what `defaults` already gives."""
+    body = CommentedMap()
+    for field in FIELDS[:3]:
+        if field not in defaults or not same(field, defaults[field], pp, live):
+            body[field] = field_node(field, pp, live)
+    matrix = pp.number_priority or {}
+    cells = {c: o for c, o in matrix.items() if tuple(cell_node(defaults, c) or ()) != tuple(o)}
+    if cells:
+        body["number_priority"] = matrix_node(cells)
+    return body or None
+
+
+def add_powerpacks(
+    pps: CommentedMap, missing: list[LivePowerpack], defaults: Any, live: LiveState
+) -> None:
+    """Append the live Powerpacks absent from the file, sorted, spaced like those there."""
+    spaced = blank_line_between(pps)
+    for pp in missing:
+        insert_ordered(pps, pp.name, new_body(pp, defaults, live), None)
+        if spaced and len(pps) > 1:
+            pps.yaml_set_comment_before_after_key(pp.name, before="\n")
