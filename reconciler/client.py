@@ -18,19 +18,18 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from reconciler import pages
 from reconciler.errors import ApiError
 from reconciler.models import mask_account
+from reconciler.pages import Page
 from reconciler.ratelimit import RateLimiter
 
 log = logging.getLogger("reconciler.client")
 
 T = TypeVar("T")
 R = TypeVar("R")
-Page = tuple[int, list[dict[str, Any]]]  # (meta.total_count, objects) of one list page
 
-PAGE_LIMIT = 20
 MAX_BODY = 8 * 1024 * 1024  # bytes read of one answer; a page of 20 objects is a few kB
-MAX_OBJECTS = 200_000  # a list claiming more is treated as hostile (endless pagination)
 RETRY_AFTER_CAP = 20.0  # seconds: never sleep longer on the server's word
 AUTH_MESSAGE = "authentication failed (check PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN)"
 _SEGMENT = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -111,6 +110,7 @@ class PlivoClient:
         self._session = self._make_session(auth_id, auth_token)
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
+        self._sleep = time.sleep  # tests swap it to observe the backoff
 
     def _make_session(self, auth_id: str, auth_token: str) -> requests.Session:
         session = requests.Session()
@@ -214,7 +214,7 @@ class PlivoClient:
                     "client: %s %s: %s; retry in %.2fs", method, self.mask(path), e.reason, pause
                 )
                 self._count("retries")
-                time.sleep(pause)
+                self._sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _pause(self, e: _Retryable, attempt: int) -> float:
@@ -363,77 +363,13 @@ class PlivoClient:
 
     def first_page(self, path: str, *, params: dict[str, Any] | None = None) -> Page:
         """The first page of a list: (total_count, objects); list_all(first=...) goes on from it."""
-        return self._page(path, params, 0, f"GET {self.mask(self.full_path(path))}")
+        return pages.first_page(self, path, params)
 
     def list_all(
         self, path: str, *, params: dict[str, Any] | None = None, first: Page | None = None
     ) -> list[dict[str, Any]]:
-        """Every object of an offset-paginated list: the first page, then the rest concurrently.
-
-        Anything that would make the read incomplete (total_count moving, a short, long or repeated
-        page) is an ApiError, so a partial read can never be mistaken for the whole account.
-        """
-        shown = f"GET {self.mask(self.full_path(path))}"
-        total, objects = first or self._page(path, params, 0, shown)
-        objects = list(objects)
-        step = len(objects)
-        if total > step and step == 0:
-            raise ApiError(
-                f"{shown}: incomplete read: total_count is {total} but the first page "
-                "is empty; refusing to plan"
-            )
-        offsets = list(range(step, total, step)) if step else []
-        pages = self.map(lambda off: self._page(path, params, off, shown), offsets)
-        for offset, (page_total, page) in zip(offsets, pages, strict=True):
-            if page_total != total:
-                raise ApiError(
-                    f"{shown}: incomplete read: total_count changed from {total} to "
-                    f"{page_total} while paging; refusing to plan"
-                )
-            if len(page) != min(step, total - offset):
-                raise ApiError(
-                    f"{shown}: incomplete read: page at offset {offset} has {len(page)} "
-                    f"objects, expected {min(step, total - offset)}; refusing to plan"
-                )
-            objects.extend(page)
-        _check_complete(objects, total, shown)
-        return objects
-
-    def _page(self, path, params, offset: int, shown: str) -> Page:
-        query = {**(params or {}), "limit": PAGE_LIMIT, "offset": offset}
-        data = self.request("GET", path, params=query)
-        meta, objects = data.get("meta"), data.get("objects")
-        total = meta.get("total_count") if isinstance(meta, dict) else None
-        if not isinstance(total, int) or isinstance(total, bool) or not 0 <= total <= MAX_OBJECTS:
-            raise ApiError(
-                f"{shown}: the list answer has no valid meta.total_count; refusing to plan"
-            )
-        if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
-            raise ApiError(f"{shown}: the list answer has no valid objects list; refusing to plan")
-        if len(objects) > PAGE_LIMIT:
-            raise ApiError(
-                f"{shown}: a page has {len(objects)} objects, more than "
-                f"limit={PAGE_LIMIT}; refusing to plan"
-            )
-        return total, objects
-
-
-def _check_complete(objects: list[dict[str, Any]], total: int, shown: str) -> None:
-    seen = {_identity(o) for o in objects}
-    if len(seen) != len(objects):
-        raise ApiError(f"{shown}: incomplete read: pages repeated objects; refusing to plan")
-    if len(objects) != total:
-        raise ApiError(
-            f"{shown}: incomplete read: {len(objects)} objects read but total_count "
-            f"is {total}; refusing to plan"
-        )
-
-
-def _identity(obj: dict[str, Any]) -> str:
-    for key in ("uuid", "app_id"):
-        if isinstance(obj.get(key), str):
-            return f"{key}:{obj[key]}"
-    return json.dumps(obj, sort_keys=True)
+        """Every object of an offset-paginated list; a partial read is an ApiError (see pages)."""
+        return pages.read_all(self, path, params, first)
 
 
 def _kind(method: str, path: str) -> str:
