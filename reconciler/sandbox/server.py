@@ -1,0 +1,424 @@
+"""The Sandbox: serves the emulated API on 127.0.0.1 from a background asyncio thread.
+
+Everything that touches the account runs on the one event-loop thread, so requests are applied one
+at a time (no lost writes) without locks. Persistence guarantee: the state file is always a complete
+JSON document (temporary file + os.replace); every acknowledged write reaches it within about
+PERSIST_DELAY seconds (writes are coalesced, so 1,000 writes cost a few file writes, not 1,000), and
+all of them by the time stop() returns. A hard kill can lose at most the last PERSIST_DELAY seconds.
+The journal is buffered the same way: in memory at once (journal()), in the file within ~0.1 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import copy
+import hmac
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from . import pools
+from .account import Account
+from .demo import demo_state
+from .faults import Fault, FaultPlan, make_limiter
+from .http import MAX_HEAD, HttpError, Request, encode_response, read_request
+from .routes import dispatch, resolve
+from .state import dump_state, load_state, write_state, write_text_atomic
+from .validate import ApiFail
+
+PERSIST_DELAY = 0.1
+_DROP = object()  # a handler result meaning "close the connection without answering"
+
+
+def api_id() -> str:
+    """A time-based request id (UUID v1), as Plivo's api_id."""
+    return str(uuid.uuid1())
+
+
+def _credentials(header: str) -> tuple[str, str] | None:
+    """(user, password) from a Basic Authorization header, or None."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
+
+
+def _journal_body(raw: bytes) -> Any:
+    """The request body for the journal: parsed JSON, else the (shortened) text, else None."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw[:2000].decode("utf-8", "replace")
+
+
+class Sandbox:
+    """A local Plivo API for one account, persisted to `state_path`."""
+
+    def __init__(
+        self,
+        state_path: str | Path,
+        *,
+        port: int = 0,
+        journal_path: str | Path | None = None,
+        priority_update: str | None = None,
+        list_includes_priority: bool | None = None,
+        rate_limit: Any = "state",
+        latency_ms: float = 0.0,
+        faults: Iterable[str | Fault] = (),
+        seed: int = 0,
+        auth_id: str | None = None,
+        auth_token: str | None = None,
+    ) -> None:
+        self.state_path = Path(state_path)
+        if not self.state_path.exists():
+            write_state(self.state_path, demo_state())
+        state = load_state(self.state_path)
+        self.auth_id: str = auth_id or state["auth_id"]
+        self.auth_token: str = auth_token or state["auth_token"]
+        self.account = Account(state, self.auth_id)
+        self.account.settings = self._settings(
+            state["settings"], priority_update, list_includes_priority, rate_limit
+        )
+        stem = self.state_path.stem
+        self.journal_path = Path(journal_path or self.state_path.with_name(f"{stem}.journal.jsonl"))
+        self.port = port
+        self.latency_ms = float(latency_ms)
+        self._faults = FaultPlan(faults, seed)
+        self._seed = seed
+        self._limiter = make_limiter(self.account.settings["rate_limit"])
+        self._journal: list[dict[str, Any]] = []
+        self._pending: list[str] = []
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-io")
+        self._persist_handle: asyncio.TimerHandle | None = None
+        self._flush_handle: asyncio.TimerHandle | None = None
+
+    @staticmethod
+    def _settings(stored: dict[str, Any], priority_update, list_includes_priority, rate_limit):
+        """The file's settings with explicit arguments on top (for this run only, not saved)."""
+        settings = dict(stored)
+        if priority_update is not None:
+            if priority_update not in ("merge", "replace"):
+                raise ValueError(
+                    f"priority_update must be merge or replace, got {priority_update!r}"
+                )
+            settings["priority_update"] = priority_update
+        if list_includes_priority is not None:
+            settings["list_includes_priority"] = bool(list_includes_priority)
+        if rate_limit != "state":
+            settings["rate_limit"] = list(rate_limit) if rate_limit else None
+        make_limiter(settings["rate_limit"])  # validates
+        return settings
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL; clients append /v1/Account/{auth_id}/..."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Sandbox:
+        """Serve in a background thread; returns once the port is listening."""
+        if self._thread is not None:
+            return self
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._run, args=(ready, failure), name="sandbox", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+        return self
+
+    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        """The server thread: bind, signal, serve until stop()."""
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            server = loop.run_until_complete(
+                asyncio.start_server(
+                    self._serve, "127.0.0.1", self.port, limit=MAX_HEAD, backlog=1024
+                )
+            )
+        except OSError as e:
+            failure.append(e)
+            ready.set()
+            loop.close()
+            return
+        self.port = server.sockets[0].getsockname()[1]
+        self._server = server
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._drain_tasks())
+            loop.close()
+
+    async def _drain_tasks(self) -> None:
+        """Cancel connection tasks still running (sleeping faults, idle keep-alives)."""
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def stop(self) -> None:
+        """Stop serving, then write the state and the journal one last time."""
+        if self._thread is None or self._loop is None:
+            self._final_flush()
+            return
+        loop = self._loop
+        asyncio.run_coroutine_threadsafe(self._close(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(timeout=10)
+        self._thread = None
+        self._loop = None
+        self._final_flush()
+
+    async def _close(self) -> None:
+        """Close the listening socket and every open connection."""
+        self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        for handle in (self._persist_handle, self._flush_handle):
+            if handle is not None:
+                handle.cancel()
+
+    def _final_flush(self) -> None:
+        """Pending state and journal lines to disk (the loop is stopped: no concurrent access)."""
+        self._io.shutdown(wait=True)
+        write_text_atomic(self.state_path, dump_state(self.account.state))
+        self._append_journal(self._pending)
+        self._pending = []
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-io")
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- runtime controls and inspection (thread-safe) ---------------------------------------
+
+    def _call(self, fn, *args):
+        """Run fn(*args) on the server thread (or here when not running); return its result."""
+        loop = self._loop
+        if loop is None or self._thread is None:
+            return fn(*args)
+
+        async def call():
+            return fn(*args)
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
+
+    def set_faults(self, faults: Iterable[str | Fault], seed: int | None = None) -> None:
+        """Replace the active faults (e.g. make the API fail mid-run); [] turns them off."""
+        plan = FaultPlan(faults, self._seed if seed is None else seed)
+        self._call(setattr, self, "_faults", plan)
+
+    def set_rate_limit(self, rate_limit: Any) -> None:
+        """[requests, seconds] or None (off), from now on."""
+        limiter = make_limiter(rate_limit)
+        self._call(setattr, self, "_limiter", limiter)
+
+    def set_latency(self, latency_ms: float) -> None:
+        """Added latency per request, from now on."""
+        self.latency_ms = float(latency_ms)
+
+    def set_settings(self, **settings: Any) -> None:
+        """Switch priority_update / list_includes_priority at runtime."""
+        merged = self._settings(self.account.settings, settings.get("priority_update"),
+                                settings.get("list_includes_priority"), "state")  # fmt: skip
+        self._call(setattr, self.account, "settings", merged)
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every request since start (or clear_journal), oldest first."""
+        return self._call(lambda: [dict(e) for e in self._journal])
+
+    def clear_journal(self) -> None:
+        """Forget the journal, in memory and in the file."""
+        self._call(self._clear_journal)
+
+    def _clear_journal(self) -> None:
+        self._journal.clear()
+        self._pending.clear()
+        self._io.submit(self.journal_path.write_text, "")
+
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy of the account state (the state file's shape)."""
+        return self._call(copy.deepcopy, self.account.state)
+
+    # --- persistence ----------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        """Schedule one coalesced state write PERSIST_DELAY from now."""
+        self.account.dirty = False
+        if self._persist_handle is None and self._loop is not None:
+            self._persist_handle = self._loop.call_later(PERSIST_DELAY, self._persist)
+
+    def _persist(self) -> None:
+        self._persist_handle = None
+        self._io.submit(write_text_atomic, self.state_path, dump_state(self.account.state))
+
+    def _record(self, entry: dict[str, Any]) -> None:
+        """Append one journal entry; the file gets it within ~PERSIST_DELAY."""
+        self._journal.append(entry)
+        self._pending.append(json.dumps(entry, separators=(",", ":")) + "\n")
+        if self._flush_handle is None and self._loop is not None:
+            self._flush_handle = self._loop.call_later(PERSIST_DELAY, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        lines, self._pending = self._pending, []
+        self._io.submit(self._append_journal, lines)
+
+    def _append_journal(self, lines: list[str]) -> None:
+        if lines:
+            self.journal_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.journal_path, "a", encoding="utf-8") as f:
+                f.write("".join(lines))
+
+    # --- serving ------------------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One connection: requests until the client closes, asks to close, or a fault drops it."""
+        self._writers.add(writer)
+        try:
+            while True:
+                try:
+                    request = await read_request(reader, writer)
+                except HttpError as e:
+                    writer.write(
+                        encode_response(e.status, self._error(e.message), keep_alive=False)
+                    )
+                    break
+                if request is None:
+                    break
+                reply = await self._answer(request)
+                if reply is _DROP:
+                    break
+                writer.write(reply)  # type: ignore[arg-type]
+                await writer.drain()
+                if not request.keep_alive:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    @staticmethod
+    def _error(message: str) -> dict[str, str]:
+        return {"api_id": api_id(), "error": message}
+
+    async def _answer(self, request: Request) -> bytes | object:
+        """Journal the request, apply latency and faults, then authenticate and dispatch."""
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "query": request.query,
+            "body": _journal_body(request.body),
+            "status": None,
+            "time": round(time.time(), 6),
+        }
+        if self.latency_ms > 0:
+            await asyncio.sleep(self.latency_ms / 1000)
+        fault = self._faults.pick(request.method)
+        if fault is not None:
+            entry["fault"] = fault.kind
+            if fault.kind in ("drop", "timeout"):
+                if fault.kind == "timeout":
+                    await asyncio.sleep(fault.delay)
+                self._record(entry)
+                return _DROP
+        status, payload, headers = self._handle(request, fault)
+        entry["status"] = status
+        self._record(entry)
+        if fault is not None and fault.kind == "drop-after":
+            return _DROP
+        return encode_response(status, payload, headers, request.keep_alive)
+
+    def _handle(self, request: Request, fault: Fault | None) -> tuple[int, Any, dict[str, str]]:
+        """(status, payload, headers) for a request; applies writes to the account."""
+        try:
+            if fault is not None and fault.kind[0] in "45":
+                raise self._fault_error(fault)
+            payload = self._route(request)
+        except ApiFail as e:
+            return e.status, self._error(e.message), e.headers
+        if self.account.dirty:
+            self._changed()
+        return 200, {"api_id": api_id(), **payload}, {}
+
+    @staticmethod
+    def _fault_error(fault: Fault) -> ApiFail:
+        """The error an injected status fault answers with."""
+        if fault.kind == "429-retry-after":
+            return ApiFail(429, "too many requests", {"Retry-After": f"{fault.retry_after:g}"})
+        if fault.kind == "429":
+            return ApiFail(429, "too many requests")
+        return ApiFail(int(fault.kind), "injected server error")
+
+    def _route(self, request: Request) -> dict[str, Any]:
+        """Authenticate (401), rate-limit (429), parse the body (400), dispatch."""
+        kind, path_auth_id, rest = resolve(request.path)
+        if kind == "unknown":
+            raise ApiFail(404, "not found")
+        self._authenticate(request, path_auth_id)
+        self._rate_limit()
+        body = self._body(request)
+        if kind == "phlo":
+            if request.method != "GET":
+                raise ApiFail(405, f"method {request.method} not allowed", {"Allow": "GET"})
+            return pools.get_phlo(self.account, rest[0])
+        return dispatch(self.account, request.method, rest, request.query, body)
+
+    def _authenticate(self, request: Request, path_auth_id: str | None) -> None:
+        """Basic auth must match the account, and so must the auth_id in the path (Q16)."""
+        creds = _credentials(request.headers.get("authorization", ""))
+        if creds is None:
+            raise ApiFail(401, "authentication credentials were not provided")
+        user_ok = hmac.compare_digest(creds[0].encode(), self.auth_id.encode())
+        token_ok = hmac.compare_digest(creds[1].encode(), self.auth_token.encode())
+        if not (user_ok and token_ok):
+            raise ApiFail(401, "invalid credentials")
+        if path_auth_id is not None and path_auth_id != self.auth_id:
+            raise ApiFail(401, "auth_id in the URL does not match the credentials")
+
+    def _rate_limit(self) -> None:
+        """The account's sliding-window limit; 429 with Retry-After when exceeded."""
+        if self._limiter is None:
+            return
+        wait = self._limiter.admit(time.monotonic())
+        if wait is not None:
+            retry = str(max(1, int(wait + 0.999)))
+            limit = f"{self._limiter.limit} requests per {self._limiter.window:g} s"
+            raise ApiFail(429, f"too many requests (limit: {limit})", {"Retry-After": retry})
+
+    @staticmethod
+    def _body(request: Request) -> Any:
+        """The JSON body ({} when empty; GET bodies are ignored); 400 when malformed."""
+        if request.method == "GET" or not request.body.strip():
+            return {}
+        try:
+            return json.loads(request.body)
+        except ValueError:
+            raise ApiFail(400, "malformed JSON in request body") from None
