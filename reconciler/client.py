@@ -110,7 +110,8 @@ class PlivoClient:
         self._session = self._make_session(auth_id, auth_token)
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
-        self._sleep = time.sleep  # tests swap it to observe the backoff
+        self._sleep = time.sleep  # tests swap these two to observe the backoff without waiting
+        self._clock = time.monotonic
 
     def _make_session(self, auth_id: str, auth_token: str) -> requests.Session:
         session = requests.Session()
@@ -193,10 +194,10 @@ class PlivoClient:
         """
         method, path = method.upper(), self.full_path(path)
         kind = _kind(method, path)
-        started = time.monotonic()
+        started = self._clock()
         ambiguous_before = False
         for attempt in range(self.max_retries + 1):
-            remaining = self.deadline - (time.monotonic() - started)
+            remaining = self.deadline - (self._clock() - started)
             try:
                 return self._attempt(method, path, params, body, kind, remaining)
             except _Retryable as e:
@@ -204,7 +205,7 @@ class PlivoClient:
                     return {}  # an earlier attempt deleted it but the answer was lost
                 ambiguous_before = ambiguous_before or e.ambiguous
                 pause = self._pause(e, attempt)
-                elapsed = time.monotonic() - started
+                elapsed = self._clock() - started
                 last = attempt >= self.max_retries or elapsed + pause >= self.deadline
                 if e.ambiguous and not retry:
                     raise self._error(method, path, e.reason, e.status, AmbiguousWriteError) from e
