@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from reconciler import __version__
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ManifestError, ReconcilerError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -37,6 +37,34 @@ def cli() -> None:
 
 
 # --- commands are registered below, one block per step ------------------------------------------
+
+
+# --- validate / schema: offline manifest checks (no network, no credentials) ----------------------
+
+
+@cli.command("validate")
+@click.option("-f", "--file", "manifest_path", default=DEFAULT_MANIFEST, show_default=True)
+def validate_cmd(manifest_path: str) -> int:
+    """Check the manifest offline: syntax, schema and semantic rules."""
+    from reconciler.manifest import load_manifest
+
+    manifest = load_manifest(manifest_path)
+    count = len(manifest.powerpacks)
+    renames = sum(1 for p in manifest.powerpacks.values() if p.renamed_from)
+    click.echo(
+        f"{manifest_path}: valid: {count} Powerpack{'' if count == 1 else 's'}"
+        f"{f', {renames} rename(s)' if renames else ''}, prune {'on' if manifest.prune else 'off'}"
+    )
+    return EXIT_OK
+
+
+@cli.command("schema")
+def schema_cmd() -> int:
+    """Print the manifest's JSON Schema (editors: see the README's yaml-language-server line)."""
+    from reconciler.manifest_schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+    return EXIT_OK
 
 
 # --- plan / apply / export: connection, rendering and the apply workflow --------------------------
@@ -457,6 +485,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
         code = EXIT_ERROR
     except click.ClickException as e:  # usage errors: 1, because 2 means "changes present"
         e.show()
+        code = EXIT_ERROR
+    except ManifestError as e:  # one located line per problem, then a count
+        for problem in e.problems:
+            err(str(problem))
+        count = len(e.problems)
+        err(f"Error: {count} problem{'' if count == 1 else 's'} in the manifest")
         code = EXIT_ERROR
     except ReconcilerError as e:
         err(f"Error: {e}")

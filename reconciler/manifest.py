@@ -7,42 +7,34 @@ Values are collected flat, keyed like the planner's `field_locs` ("sticky_sender
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import ManifestError, Problem
+from reconciler.manifest_fields import (
+    NodeReader,
+    Pairs,
+    Spec,
+    defaults_unknown,
+    join,
+    name_problem,
+    powerpack_unknown,
+    root_unknown,
+)
 from reconciler.manifest_schema import (
-    APPLICATION_KEYS,
     DEFAULTS_KEYS,
     POWERPACK_KEYS,
     ROOT_KEYS,
     manifest_json_schema,
 )
-from reconciler.manifest_yaml import at, compose, describe, is_merge_key, scalar, text_of
-from reconciler.models import (
-    COUNTRIES,
-    SENDER_TYPES,
-    SERVICES,
-    AppLink,
-    DesiredPowerpack,
-    Loc,
-    Manifest,
-)
+from reconciler.manifest_yaml import compose, describe, scalar, text_of
+from reconciler.models import DesiredPowerpack, Loc, Manifest
 
 __all__ = ["load_manifest", "manifest_json_schema", "parse_manifest"]
 
 SUPPORTED_VERSION = 1
-Spec = dict[str, tuple[Any, Loc]]  # "sticky_sender" / "number_priority.US.SMS" -> (value, where)
-Pairs = dict[str, tuple[Node, Node]]  # key text -> (key node, value node), file order
-_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_ORDER_TEXT = "shortcode, tollfree and longcode"
-_TIMES = {2: "twice", 3: "3 times"}
 
 
 def load_manifest(path: str) -> Manifest:
@@ -81,139 +73,8 @@ def _parse(text: str, path: str, sha256: str) -> Manifest:
     return manifest
 
 
-def _join(path: str, key: str) -> str:
-    """Extend a dotted path; keys that are not simple words are quoted."""
-    shown = key if _SIMPLE_KEY.fullmatch(key) else '"' + key.replace('"', '\\"') + '"'
-    return f"{path}.{shown}" if path else shown
-
-
-def suggest(key: str, allowed: tuple[str, ...]) -> str | None:
-    """The allowed key a mistyped one most likely meant, if any is close."""
-    folded = {a.lower().replace("-", "_"): a for a in allowed}
-    if key.lower().replace("-", "_") in folded:
-        return folded[key.lower().replace("-", "_")]
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def _unknown(key: str, allowed: tuple[str, ...]) -> str:
-    hint = suggest(key, allowed)
-    if hint:
-        return f'unknown key "{key}": did you mean "{hint}"?'
-    return f'unknown key "{key}" (allowed: {", ".join(allowed)})'
-
-
-def _root_unknown(key: str) -> str:
-    if key in POWERPACK_KEYS:
-        return f'"{key}" is not a top-level key: put it under `defaults:` or under one Powerpack'
-    hint = suggest(key, ROOT_KEYS)
-    if hint:
-        return f'unknown key "{key}": did you mean "{hint}"?'
-    return (
-        f'unknown key "{key}" (allowed: {", ".join(ROOT_KEYS)}; Powerpacks go under `powerpacks:`)'
-    )
-
-
-def _defaults_unknown(key: str) -> str:
-    if key == "renamed_from":
-        return "renamed_from cannot be a default: it is one Powerpack's former name; set it there"
-    return _unknown(key, DEFAULTS_KEYS)
-
-
-def _powerpack_unknown(key: str) -> str:
-    if key == "name":
-        return "a Powerpack's name is its key under `powerpacks:`: remove `name:`"
-    return _unknown(key, POWERPACK_KEYS)
-
-
-def _country_unknown(key: str) -> str:
-    if key.upper() in COUNTRIES:
-        return f'country codes are upper case: did you mean "{key.upper()}"?'
-    return f'unknown country "{key}" (supported: {", ".join(COUNTRIES)})'
-
-
-def _service_unknown(key: str) -> str:
-    if key.upper() in SERVICES:
-        return f'services are upper case: did you mean "{key.upper()}"?'
-    return f'unknown service "{key}" (supported: {", ".join(SERVICES)})'
-
-
-def name_problem(name: str) -> str | None:
-    """Why a Powerpack or application name is unusable, or None."""
-    if not name.strip():
-        return "must not be empty"
-    if name != name.strip():
-        return "must not start or end with spaces"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "must be one line, without control characters"
-    return None
-
-
-class _Walker:
-    """Walks the node tree once, collecting values and problems."""
-
-    def __init__(self, file: str):
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def add(self, node: Node, path: str, message: str) -> None:
-        line, col = at(node)
-        self.problems.append(Problem(self.file, line, col, path, message))
-
-    def loc(self, node: Node) -> Loc:
-        line, col = at(node)
-        return Loc.model_construct(file=self.file, line=line, col=col)
-
-    # --- structure ---------------------------------------------------------------------------
-
-    def mapping(
-        self, node: Node, path: str, allowed: tuple[str, ...], unknown: Callable[[str], str]
-    ) -> Pairs:
-        """The known keys of a mapping; unknown and duplicate keys are reported."""
-        if not isinstance(node, MappingNode):
-            self.add(node, path, f"must be a mapping; found {describe(node)}")
-            return {}
-        found: Pairs = {}
-        for key, value in self.pairs(node, path):
-            text = key.value if isinstance(key, ScalarNode) else None
-            if text is None or text not in allowed:
-                self.add(key, _join(path, str(text)), unknown(str(text)) if text else "empty key")
-            elif text in found:
-                first = at(found[text][0])[0]
-                self.add(key, _join(path, text), f'duplicate key "{text}" (first at line {first})')
-            else:
-                found[text] = (key, value)
-        return found
-
-    def pairs(self, node: MappingNode, path: str) -> list[tuple[Node, Node]]:
-        """A mapping's own pairs, then those merged in with `<<` for keys it does not set."""
-        own: list[tuple[Node, Node]] = []
-        merged: list[tuple[Node, Node]] = []
-        for key, value in node.value:
-            if is_merge_key(key):
-                merged.extend(self._merged(value, path, {id(node)}))
-            else:
-                own.append((key, value))
-        taken = {k.value for k, _ in own if isinstance(k, ScalarNode)}
-        for key, value in merged:
-            if key.value not in taken:  # the mapping's own keys win, then earlier merges
-                taken.add(key.value)
-                own.append((key, value))
-        return own
-
-    def _merged(self, value: Node, path: str, seen: set[int]) -> Iterator[tuple[Node, Node]]:
-        sources = value.value if isinstance(value, SequenceNode) else [value]
-        for source in sources:
-            if not isinstance(source, MappingNode):
-                self.add(source, path, f"`<<` merges mappings only; found {describe(source)}")
-            elif id(source) not in seen:  # each mapping once: no loops, no blow-up
-                seen.add(id(source))
-                nested = [item for key, item in source.value if is_merge_key(key)]
-                for key, item in source.value:
-                    if isinstance(key, ScalarNode) and not is_merge_key(key):
-                        yield key, item
-                for item in nested:  # the source's own keys win over what it merges in
-                    yield from self._merged(item, path, seen)
+class _Walker(NodeReader):
+    """Walks the document once: the root, defaults, Powerpacks, renames."""
 
     # --- the document -----------------------------------------------------------------------
 
@@ -227,7 +88,7 @@ class _Walker:
                 f"a manifest is a mapping with `version:` and `powerpacks:`; found {found}",
             )
             return None
-        top = self.mapping(root, "", ROOT_KEYS, _root_unknown)
+        top = self.mapping(root, "", ROOT_KEYS, root_unknown)
         if not self.version(root, top):
             return None
         prune = self.boolean(top["prune"][1], "prune") if "prune" in top else None
@@ -289,7 +150,7 @@ class _Walker:
         if name is None:
             self.add(key, "powerpacks", f"a Powerpack name must be a string; found {describe(key)}")
             return None
-        path = _join("powerpacks", name)
+        path = join("powerpacks", name)
         problem = name_problem(name)
         if problem:
             self.add(key, path, f"the Powerpack name {problem}")
@@ -302,7 +163,7 @@ class _Walker:
         return name
 
     def powerpack(self, name: str, body: Node) -> Spec:
-        path = _join("powerpacks", name)
+        path = join("powerpacks", name)
         if isinstance(body, ScalarNode) and scalar(body)[0] == "null":
             return {}
         if not isinstance(body, MappingNode) and name in POWERPACK_KEYS:
@@ -320,10 +181,10 @@ class _Walker:
         if is_defaults and isinstance(node, ScalarNode) and scalar(node)[0] == "null":
             return {}
         allowed = DEFAULTS_KEYS if is_defaults else POWERPACK_KEYS
-        unknown = _defaults_unknown if is_defaults else _powerpack_unknown
+        unknown = defaults_unknown if is_defaults else powerpack_unknown
         spec: Spec = {}
         for key, (_, value) in self.mapping(node, path, allowed, unknown).items():
-            where = _join(path, key)
+            where = join(path, key)
             if key == "number_priority":
                 spec.update(self.priority(value, where))
                 continue
@@ -338,126 +199,6 @@ class _Walker:
                 spec[key] = (result, self.loc(value))
         return spec
 
-    # --- values -------------------------------------------------------------------------------
-
-    def boolean(self, node: Node, path: str) -> bool | None:
-        kind, value = scalar(node) if isinstance(node, ScalarNode) else ("", None)
-        if kind == "bool":
-            return bool(value)
-        if kind == "null":
-            self.add(
-                node,
-                path,
-                "must be true or false; found nothing: remove the key to leave it unmanaged",
-            )
-        elif kind == "str" and str(value).lower() in ("true", "false", "yes", "no", "on", "off"):
-            self.add(node, path, f"must be true or false, unquoted; found {describe(node)}")
-        else:
-            self.add(node, path, f"must be true or false; found {describe(node)}")
-        return None
-
-    def name(self, node: Node, path: str) -> str | None:
-        text = text_of(node)
-        if text is None:
-            quote = " (quote it)" if isinstance(node, ScalarNode) else ""
-            self.add(node, path, f"must be a string{quote}; found {describe(node)}")
-            return None
-        problem = name_problem(text)
-        if problem:
-            self.add(node, path, problem)
-            return None
-        return text
-
-    def application(self, node: Node, path: str) -> AppLink | None:
-        """`none`, {type: xml|phlo, id}, or {type: xml, name}."""
-        if isinstance(node, MappingNode):
-            return self.app_mapping(node, path)
-        kind, value = scalar(node) if isinstance(node, ScalarNode) else ("", None)
-        if kind == "str" and value == "none":
-            return AppLink(kind="none")
-        if kind == "null":
-            message = "is empty: write `none` to unlink, or remove the key to leave it unmanaged"
-        elif kind == "str" and str(value).lower() == "none":
-            message = "write `none` in lower case"
-        elif kind == "str":
-            message = (
-                f"must be `none` or a mapping such as {{type: xml, name: {describe(node)[11:]}}}"
-            )
-        else:
-            message = (
-                f"must be `none` or a mapping {{type: xml|phlo, id: ...}}; found {describe(node)}"
-            )
-        self.add(node, path, message)
-        return None
-
-    def app_mapping(self, node: MappingNode, path: str) -> AppLink | None:
-        keys = self.mapping(node, path, APPLICATION_KEYS, lambda k: _unknown(k, APPLICATION_KEYS))
-        app_type = self.app_type(node, keys, path)
-        got = {k: self.name(keys[k][1], _join(path, k)) for k in ("id", "name") if k in keys}
-        if app_type is None or None in got.values() or len(keys) < len(got) + 1:
-            return None
-        if app_type == "phlo" and "name" in got:
-            message = "a PHLO is linked by id only (the API cannot look PHLOs up by name)"
-            self.add(keys["name"][0], _join(path, "name"), message)
-        elif "id" in got and "name" in got:
-            self.add(keys["name"][0], _join(path, "name"), "give `id` or `name`, not both")
-        elif not got:
-            needs = "`id`" if app_type == "phlo" else "`id` or `name`"
-            self.add(node, path, f"{app_type} application needs {needs}")
-        else:
-            return AppLink(kind=app_type, id=got.get("id"), name=got.get("name"))
-        return None
-
-    def app_type(self, node: MappingNode, keys: Pairs, path: str) -> str | None:
-        if "type" not in keys:
-            self.add(node, _join(path, "type"), "missing: add `type: xml` or `type: phlo`")
-            return None
-        value = keys["type"][1]
-        text = text_of(value)
-        if text is not None and text.lower() in ("xml", "phlo"):
-            return text.lower()  # the API itself answers "XML" for xml
-        self.add(value, _join(path, "type"), f"must be xml or phlo; found {describe(value)}")
-        return None
-
-    def priority(self, node: Node, path: str) -> Spec:
-        """Cells "number_priority.US.SMS" -> (order, where) for the cells written."""
-        cells: Spec = {}
-        countries = self.mapping(node, path, COUNTRIES, _country_unknown)
-        for country, (_, services) in countries.items():
-            where = _join(path, country)
-            for service, (_, order_node) in self.mapping(
-                services, where, SERVICES, _service_unknown
-            ).items():
-                order = self.order(order_node, _join(where, service))
-                if order is not None:
-                    cells[f"number_priority.{country}.{service}"] = (order, self.loc(order_node))
-        return cells
-
-    def order(self, node: Node, path: str) -> tuple[str, str, str] | None:
-        """A permutation of the three sender types."""
-        if not isinstance(node, SequenceNode):
-            self.add(
-                node, path, f"must be a list of {_ORDER_TEXT} in order; found {describe(node)}"
-            )
-            return None
-        items = [self.sender(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
-        if None in items:
-            return None
-        if sorted(items) == sorted(SENDER_TYPES):  # type: ignore[type-var]
-            return (items[0], items[1], items[2])  # type: ignore[return-value]
-        self.add(node, path, f"must list {_ORDER_TEXT} once each: {_order_fault(items)}")
-        return None
-
-    def sender(self, node: Node, path: str) -> str | None:
-        text = text_of(node)
-        if text in SENDER_TYPES:
-            return text
-        hint = suggest(text, SENDER_TYPES) if text is not None else None
-        tail = f': did you mean "{hint}"?' if hint else f" (expected {_ORDER_TEXT})"
-        what = f'"{text}"' if text is not None else f"({_ORDER_TEXT}); found {describe(node)}"
-        self.add(node, path, f"unknown sender type {what}{tail if text is not None else ''}")
-        return None
-
     def renames(self, specs: dict[str, tuple[Loc, Spec]]) -> None:
         """`renamed_from` must name no Powerpack of this file, and each old name only once."""
         used: dict[str, str] = {}
@@ -465,7 +206,7 @@ class _Walker:
             if "renamed_from" not in spec:
                 continue
             old, loc = spec["renamed_from"]
-            path = _join(_join("powerpacks", name), "renamed_from")
+            path = join(join("powerpacks", name), "renamed_from")
             if old == name:
                 message = "is this Powerpack's own name: remove renamed_from"
             elif old in specs:
@@ -480,15 +221,6 @@ class _Walker:
                 used[old] = name
                 continue
             self.problems.append(Problem(self.file, loc.line, loc.col, path, message))
-
-
-def _order_fault(items: list[Any]) -> str:
-    missing = [s for s in SENDER_TYPES if s not in items]
-    twice = [s for s in SENDER_TYPES if items.count(s) > 1]
-    faults = [f"{s} is missing" for s in missing] + [
-        f"{s} is listed {_TIMES.get(items.count(s), 'more than 3 times')}" for s in twice
-    ]
-    return ", ".join(faults)
 
 
 def _desired(name: str, loc: Loc, spec: Spec) -> DesiredPowerpack:

@@ -6,6 +6,7 @@ say what each key means, so `powerpacks schema` can give editors completion and 
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
@@ -157,6 +158,11 @@ def manifest_json_schema() -> dict[str, Any]:
         "pattern": _NAME,
     }
     return {"$schema": SCHEMA_DIALECT, **_drop_null_defaults(schema)}
+
+
+def schema_text() -> str:
+    """The schema as `powerpacks schema` prints it and `powerpacks.schema.json` holds it."""
+    return json.dumps(manifest_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def _drop_null_defaults(schema: Any) -> Any:

@@ -154,7 +154,7 @@ def describe(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
-    kind, value = scalar(node)
+    kind, value = scalar(node) if isinstance(node, ScalarNode) else ("bad-tag", str(node.tag))
     if kind == "null":
         return "nothing (null)"
     if kind == "bool":
