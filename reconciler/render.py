@@ -32,10 +32,10 @@ _RESET = "\x1b[0m"
 
 
 def render_text(plan: Plan, *, color: bool = False, manifest_name: str = "powerpacks.yaml") -> str:
-    """Terraform-like text: one block per change, then the summary line."""
+    """Terraform-like text: one block per change, then the summary line (no final newline)."""
     blocks = ["\n".join(_text_change(c, color)) for c in plan.changes]
     tail = [_paint(summary_line(plan, manifest_name), "bold", color), tally_line(plan)]
-    return "\n\n".join([*blocks, "\n".join(tail)]) + "\n"
+    return "\n\n".join([*blocks, "\n".join(tail)])
 
 
 def _paint(text: str, style: str, color: bool) -> str:
@@ -92,7 +92,7 @@ def _text_grid(change: Change, cells: list[FieldChange]) -> list[str]:
 
 
 def render_json(plan: Plan) -> str:
-    """The saved-plan format of DESIGN.md section 4 (format_version 1); deterministic."""
+    """The saved plan of DESIGN.md section 4 (format_version 1); deterministic, no final newline."""
     doc = {
         "format_version": FORMAT_VERSION,
         "account": plan.account,
@@ -101,7 +101,7 @@ def render_json(plan: Plan) -> str:
         "changes": [_change_json(c) for c in plan.changes],
         "summary": plan.summary.model_dump(),
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def _change_json(change: Change) -> dict[str, Any]:

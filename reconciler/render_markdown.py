@@ -29,7 +29,7 @@ def render_markdown(plan: Plan, *, max_chars: int = GITHUB_COMMENT_LIMIT) -> str
     ordered = sorted(plan.changes, key=lambda c: not is_destructive(c))  # stable: plan order kept
     fold = len(ordered) > FOLD_AFTER
     sections = [_section(c, fold and not is_destructive(c)) for c in ordered]
-    return _fit(head, sections, max_chars)
+    return _fit(head, sections, max_chars).rstrip("\n")
 
 
 def _fit(head: str, sections: list[str], max_chars: int) -> str:
