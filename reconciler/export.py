@@ -14,8 +14,15 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler.errors import PlanError
+from reconciler.manifest import name_problem, parse_manifest
 from reconciler.models import COUNTRIES, SERVICES, LivePowerpack, LiveState, Matrix
-from reconciler.yamledit import blank_line_between, delete_key, insert_ordered, rename_key
+from reconciler.yamledit import (
+    blank_line_between,
+    delete_key,
+    insert_ordered,
+    keep_original_lines,
+    rename_key,
+)
 
 MODELINE = "yaml-language-server: $schema=powerpacks.schema.json"
 HEADER = (
@@ -45,10 +52,17 @@ def export_manifest(live: LiveState) -> str:
 
 
 def check_unique_names(live: LiveState) -> None:
-    """Two live Powerpacks with one name cannot be written as one manifest key."""
+    """Refuse what no valid manifest can say: one name twice, or a name the manifest rejects."""
     dupes = sorted(n for n, k in Counter(p.name for p in live.powerpacks).items() if k > 1)
     if dupes:
         raise PlanError(f"export: several live Powerpacks are named {', '.join(map(repr, dupes))}")
+    for name in sorted(p.name for p in live.powerpacks):
+        problem = name_problem(name)
+        if problem:
+            raise PlanError(
+                f"export: the live Powerpack name {name!r} cannot be a manifest key (it {problem});"
+                " rename it in the Plivo console first"
+            )
 
 
 def powerpack_body(pp: LivePowerpack, live: LiveState) -> CommentedMap:
@@ -90,8 +104,8 @@ def unique_app_name(app_id: str, live: LiveState) -> str | None:
     """The name of application `app_id` if no other application shares it, else None."""
     apps = live.applications or ()
     names = [a.app_name for a in apps if a.app_id == app_id]
-    if len(names) != 1 or not names[0]:
-        return None
+    if len(names) != 1 or name_problem(names[0]):
+        return None  # by id: a name the manifest would refuse is no use
     return names[0] if sum(a.app_name == names[0] for a in apps) == 1 else None
 
 
@@ -152,6 +166,7 @@ def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml")
     validate(text, path)
     check_unique_names(live)
     yaml, doc = load_round_trip(text)
+    baseline = dump(doc, yaml)
     pps = powerpacks_node(doc)
     by_name = {p.name: p for p in live.powerpacks}
     undo_pending_renames(pps, by_name)
@@ -162,13 +177,11 @@ def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml")
         update_powerpack(pps, name, by_name[name], defaults, live)
     missing = [by_name[n] for n in sorted(by_name) if n not in pps]
     add_powerpacks(pps, missing, defaults, live)
-    return dump(doc, yaml)
+    return keep_original_lines(text, baseline, dump(doc, yaml))
 
 
 def validate(text: str, path: str) -> None:
     """Refuse a file the tool would refuse: every problem located, nothing rewritten."""
-    from reconciler.manifest import parse_manifest
-
     parse_manifest(text, path)
 
 

@@ -8,6 +8,7 @@ wrong neighbour, so these helpers move them explicitly.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -127,3 +128,20 @@ def blank_line_between(container: CommentedMap) -> bool:
         if after.startswith("\n") or any(t.value.startswith("\n") for t in before):
             return True
     return False
+
+
+def keep_original_lines(original: str, baseline: str, edited: str) -> str:
+    """`edited` with every line it didn't change written exactly as in `original`.
+
+    ruamel re-emits some whitespace its own way (`key:   1` becomes `key: 1`). `baseline` is the
+    untouched round trip of `original`; where it has the same lines as `original`, the lines that
+    the edit left alone are taken from `original`, so the diff a reviewer sees is only the edit.
+    """
+    source, base, new = (t.splitlines(keepends=True) for t in (original, baseline, edited))
+    if len(source) != len(base):
+        return edited  # ruamel changed the line structure: no safe line-for-line mapping
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=base, b=new, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        out.extend(source[a0:a1] if op == "equal" else new[b0:b1])
+    return "".join(out)

@@ -8,6 +8,7 @@ from ruamel.yaml import YAML
 from reconciler.errors import PlanError
 from reconciler.export import MODELINE, export_manifest
 from reconciler.models import LiveApplication, LivePowerpack, LiveState
+from tests.export.helpers import assert_fully_managed_equal, assert_in_sync
 
 FULL = {
     "US.SMS": ("shortcode", "tollfree", "longcode"),
@@ -72,10 +73,12 @@ def test_every_field_explicit_and_apps_by_unique_name() -> None:
     assert doc["powerpacks"]["phlo"]["application"] == {"type": "phlo", "id": "e564a2f3"}
     assert doc["powerpacks"]["bare"]["application"] == "none"
     assert "number_priority" not in doc["powerpacks"]["bare"]  # not read: not invented
+    manifest = assert_in_sync(text, live)
+    assert_fully_managed_equal(manifest, live)
 
 
 def test_numeric_ids_stay_strings_and_odd_names_survive() -> None:
-    names = ["null", "true", "1", "x: y", "#hash", "- dash", "  spaced ", "ünï"]
+    names = ["null", "true", "1", "x: y", "#hash", "- dash", "in  side", "ünï", "'q\"", "~", "[a]"]
     live = LiveState(
         powerpacks=tuple(
             pp(n, application_type="xml", application_id="33660394121755210") for n in names
@@ -85,6 +88,24 @@ def test_numeric_ids_stay_strings_and_odd_names_survive() -> None:
     assert sorted(doc["powerpacks"]) == sorted(names)
     for body in doc["powerpacks"].values():
         assert body["application"] == {"type": "xml", "id": "33660394121755210"}
+    assert_fully_managed_equal(assert_in_sync(export_manifest(live), live), live)
+
+
+@pytest.mark.parametrize("name", ["  spaced ", "two\nlines", ""])
+def test_a_name_no_manifest_can_hold_is_refused(name: str) -> None:
+    with pytest.raises(PlanError, match="rename it in the Plivo console"):
+        export_manifest(LiveState(powerpacks=(pp(name),)))
+
+
+def test_app_names_the_manifest_refuses_are_written_by_id() -> None:
+    live = LiveState(
+        powerpacks=(pp("a", application_type="xml", application_id="7"),),
+        applications=(LiveApplication(app_id="7", app_name=" padded "),),
+    )
+    assert load(export_manifest(live))["powerpacks"]["a"]["application"] == {
+        "type": "xml",
+        "id": "7",
+    }
 
 
 def test_deterministic_whatever_the_read_order() -> None:
@@ -94,7 +115,9 @@ def test_deterministic_whatever_the_read_order() -> None:
 
 
 def test_empty_account_is_still_a_mapping() -> None:
-    assert load(export_manifest(LiveState()))["powerpacks"] == {}
+    text = export_manifest(LiveState())
+    assert load(text)["powerpacks"] == {}
+    assert_in_sync(text, LiveState())
 
 
 def test_duplicate_live_names_refused() -> None:
