@@ -1,4 +1,4 @@
-"""Pagination: offsets from total_count, pages concurrently, and every kind of partial read refused."""
+"""Pagination: offsets from total_count, pages concurrently, every partial read refused."""
 
 from __future__ import annotations
 
