@@ -71,3 +71,46 @@ def page(objects: list[dict[str, Any]], total: int, offset: int = 0) -> dict[str
         },
         "objects": objects,
     }
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """start(powerpacks=[...], applications=[...], **Sandbox options) -> a running Sandbox."""
+    from reconciler.sandbox import Sandbox, build_state, write_state
+
+    running = []
+
+    def start(powerpacks=(), applications=(), seed=1, **options):
+        path = tmp_path / f"sandbox{len(running)}.json"
+        state = build_state(powerpacks=list(powerpacks), applications=list(applications), seed=seed)
+        write_state(path, state)
+        sb = Sandbox(path, seed=seed, **options).start()
+        running.append(sb)
+        return sb
+
+    yield start
+    for sb in running:
+        sb.stop()
+
+
+def sandbox_client(sb, **kw: Any) -> PlivoClient:
+    """A fast-retrying client for a running sandbox."""
+    kw.setdefault("backoff", (0.001, 0.01))
+    kw.setdefault("rate_limit", None)
+    return PlivoClient(sb.url, sb.auth_id, sb.auth_token, **kw)
+
+
+def calls(sb) -> list[tuple[str, str]]:
+    """(method, path relative to the account) of every journalled request."""
+    prefix = f"/v1/Account/{sb.auth_id}/"
+    return [(e["method"], e["path"].removeprefix(prefix)) for e in sb.journal()]
+
+
+def writes(sb) -> list[tuple[str, str, Any]]:
+    """(method, path, body) of every journalled write, in order."""
+    prefix = f"/v1/Account/{sb.auth_id}/"
+    return [
+        (e["method"], e["path"].removeprefix(prefix), e["body"])
+        for e in sb.journal()
+        if e["method"] != "GET"
+    ]
