@@ -4,7 +4,8 @@ Everything that touches the account runs on the one event-loop thread, so reques
 at a time (no lost writes) without locks. Persistence guarantee: the state file is always a complete
 JSON document (temporary file + os.replace); every acknowledged write reaches it within about
 PERSIST_DELAY seconds (writes are coalesced, so 1,000 writes cost a few file writes, not 1,000), and
-all of them by the time stop() returns. A hard kill can lose at most the last PERSIST_DELAY seconds.
+all of them by the time stop() returns. A hard kill can lose at most that last interval. The
+interval grows to 4x the time one dump takes (large states), so saving takes under 20% of the loop.
 The journal is buffered the same way: in memory at once (journal()), in the file within ~0.1 s.
 """
 
@@ -107,6 +108,7 @@ class Sandbox:
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-io")
         self._persist_handle: asyncio.TimerHandle | None = None
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._dump_seconds = 0.0
 
     @staticmethod
     def _settings(stored: dict[str, Any], priority_update, list_includes_priority, rate_limit):
@@ -272,11 +274,15 @@ class Sandbox:
         """Schedule one coalesced state write PERSIST_DELAY from now."""
         self.account.dirty = False
         if self._persist_handle is None and self._loop is not None:
-            self._persist_handle = self._loop.call_later(PERSIST_DELAY, self._persist)
+            delay = max(PERSIST_DELAY, 4 * self._dump_seconds)
+            self._persist_handle = self._loop.call_later(delay, self._persist)
 
     def _persist(self) -> None:
         self._persist_handle = None
-        self._io.submit(write_text_atomic, self.state_path, dump_state(self.account.state))
+        started = time.perf_counter()
+        text = dump_state(self.account.state)
+        self._dump_seconds = time.perf_counter() - started
+        self._io.submit(write_text_atomic, self.state_path, text)
 
     def _record(self, entry: dict[str, Any]) -> None:
         """Append one journal entry; the file gets it within ~PERSIST_DELAY."""
