@@ -22,6 +22,7 @@ from reconciler.manifest_fields import (
     name_problem,
     powerpack_unknown,
     root_unknown,
+    suggest,
 )
 from reconciler.manifest_schema import (
     DEFAULTS_KEYS,
@@ -29,7 +30,7 @@ from reconciler.manifest_schema import (
     ROOT_KEYS,
     manifest_json_schema,
 )
-from reconciler.manifest_yaml import compose, describe, scalar, text_of
+from reconciler.manifest_yaml import compose, describe, quote, scalar, text_of
 from reconciler.models import DesiredPowerpack, Loc, Manifest
 
 __all__ = ["load_manifest", "manifest_json_schema", "parse_manifest"]
@@ -93,7 +94,7 @@ class _Walker(NodeReader):
             return None
         prune = self.boolean(top["prune"][1], "prune") if "prune" in top else None
         defaults = self.fields(top["defaults"][1], "defaults", True) if "defaults" in top else {}
-        if "powerpacks" not in top:
+        if "powerpacks" not in top and not _misspelled(root, "powerpacks"):
             self.add(root, "powerpacks", "missing: add `powerpacks:` with your Powerpacks under it")
         specs = self.powerpacks(top["powerpacks"][1]) if "powerpacks" in top else {}
         self.renames(specs)
@@ -109,10 +110,11 @@ class _Walker(NodeReader):
             powerpacks=powerpacks,
         )
 
-    def version(self, root: Node, top: Pairs) -> bool:
+    def version(self, root: MappingNode, top: Pairs) -> bool:
         """Check `version`; False when the file is of another (future) format: stop there."""
         if "version" not in top:
-            self.add(root, "version", "missing: add `version: 1` at the top of the file")
+            if not _misspelled(root, "version"):
+                self.add(root, "version", "missing: add `version: 1` at the top of the file")
             return True
         node = top["version"][1]
         kind, value = scalar(node) if isinstance(node, ScalarNode) else ("", None)
@@ -142,13 +144,15 @@ class _Walker(NodeReader):
             name = self.powerpack_name(key, specs)
             if name is None:
                 continue
-            specs[name] = (self.loc(key), self.powerpack(name, body))
+            specs[name] = (self.loc(key), self.powerpack(name, key, body))
         return specs
 
     def powerpack_name(self, key: Node, seen: dict[str, tuple[Loc, Spec]]) -> str | None:
         name = text_of(key)
         if name is None:
-            self.add(key, "powerpacks", f"a Powerpack name must be a string; found {describe(key)}")
+            hint = f" (quote it: {quote(key.value)})" if isinstance(key, ScalarNode) else ""
+            message = f"a Powerpack name must be a string{hint}; found {describe(key)}"
+            self.add(key, "powerpacks", message)
             return None
         path = join("powerpacks", name)
         problem = name_problem(name)
@@ -162,13 +166,13 @@ class _Walker(NodeReader):
             return None
         return name
 
-    def powerpack(self, name: str, body: Node) -> Spec:
+    def powerpack(self, name: str, key: Node, body: Node) -> Spec:
         path = join("powerpacks", name)
         if isinstance(body, ScalarNode) and scalar(body)[0] == "null":
             return {}
         if not isinstance(body, MappingNode) and name in POWERPACK_KEYS:
             self.add(
-                body, path, f'"{name}" is a field, not a Powerpack: indent it under a Powerpack'
+                key, path, f'"{name}" is a field, not a Powerpack: indent it under a Powerpack'
             )
             return {}
         if not isinstance(body, MappingNode):
@@ -211,9 +215,8 @@ class _Walker(NodeReader):
                 message = "is this Powerpack's own name: remove renamed_from"
             elif old in specs:
                 line = specs[old][0].line
-                message = (
-                    f'"{old}" is also a Powerpack of this file (line {line}): it cannot be renamed'
-                )
+                message = f'"{old}" is also a Powerpack in this file (line {line}): '
+                message += "a name cannot be both kept and renamed"
             elif old in used:
                 line = specs[used[old]][1]["renamed_from"][1].line
                 message = f'"{old}" is already renamed to "{used[old]}" (line {line})'
@@ -221,6 +224,14 @@ class _Walker(NodeReader):
                 used[old] = name
                 continue
             self.problems.append(Problem(self.file, loc.line, loc.col, path, message))
+
+
+def _misspelled(root: MappingNode, key: str) -> bool:
+    """Whether some unknown root key is a misspelling of `key` (already reported as such)."""
+    return any(
+        isinstance(k, ScalarNode) and k.value != key and suggest(str(k.value), ROOT_KEYS) == key
+        for k, _ in root.value
+    )
 
 
 def _desired(name: str, loc: Loc, spec: Spec) -> DesiredPowerpack:

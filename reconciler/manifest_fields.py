@@ -7,6 +7,7 @@ walk finds every problem of a file.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
@@ -16,24 +17,40 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from reconciler.errors import Problem
 from reconciler.manifest_schema import (
     APPLICATION_KEYS,
+    BLANK_CHARS,
+    CONTROL_CHARS,
     DEFAULTS_KEYS,
+    NAME_PATTERN,
     POWERPACK_KEYS,
     ROOT_KEYS,
 )
-from reconciler.manifest_yaml import at, describe, is_merge_key, scalar, text_of
+from reconciler.manifest_yaml import (
+    at,
+    describe,
+    is_merge_key,
+    quote,
+    scalar,
+    settle_empty,
+    text_of,
+)
 from reconciler.models import COUNTRIES, SENDER_TYPES, SERVICES, AppLink, Loc
 
 Spec = dict[str, tuple[Any, Loc]]  # "sticky_sender" / "number_priority.US.SMS" -> (value, where)
 Pairs = dict[str, tuple[Node, Node]]  # key text -> (key node, value node), file order
+_NAME_RE = re.compile(NAME_PATTERN.replace("$", r"\Z"))  # `$` would allow a final newline
+_BLANK_RE = re.compile(f"[{BLANK_CHARS}]*")
+_CONTROL_RE = re.compile(f"[{CONTROL_CHARS}]")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ORDER_TEXT = "shortcode, tollfree and longcode"
 _TIMES = {2: "twice", 3: "3 times"}
+_COUNTRIES_WHAT = f"a mapping of countries ({', '.join(COUNTRIES)})"
+_SERVICES_WHAT = f"a mapping of services ({', '.join(SERVICES)})"
 AppKind = Literal["xml", "phlo"]
 
 
 def join(path: str, key: str) -> str:
     """Extend a dotted path; keys that are not simple words are quoted."""
-    shown = key if _SIMPLE_KEY.fullmatch(key) else '"' + key.replace('"', '\\"') + '"'
+    shown = key if _SIMPLE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
     return f"{path}.{shown}" if path else shown
 
 
@@ -88,15 +105,22 @@ def _service_unknown(key: str) -> str:
     return f'unknown service "{key}" (supported: {", ".join(SERVICES)})'
 
 
+def _found(node: Node) -> str:
+    """What was found instead, with the way out when it is an empty value."""
+    if isinstance(node, ScalarNode) and scalar(node)[0] == "null":
+        return "nothing: fill it in, or remove the key to leave it unmanaged"
+    return describe(node)
+
+
 def name_problem(name: str) -> str | None:
     """Why a Powerpack or application name is unusable, or None."""
-    if not name.strip():
+    if _NAME_RE.match(name):
+        return None
+    if not name or _BLANK_RE.fullmatch(name):
         return "must not be empty"
-    if name != name.strip():
-        return "must not start or end with spaces"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if _CONTROL_RE.search(name):
         return "must be one line, without control characters"
-    return None
+    return "must not start or end with spaces"
 
 
 class NodeReader:
@@ -117,11 +141,16 @@ class NodeReader:
     # --- structure ---------------------------------------------------------------------------
 
     def mapping(
-        self, node: Node, path: str, allowed: tuple[str, ...], unknown: Callable[[str], str]
+        self,
+        node: Node,
+        path: str,
+        allowed: tuple[str, ...],
+        unknown: Callable[[str], str],
+        what: str = "a mapping",
     ) -> Pairs:
         """The known keys of a mapping; unknown and duplicate keys are reported."""
         if not isinstance(node, MappingNode):
-            self.add(node, path, f"must be a mapping; found {describe(node)}")
+            self.add(node, path, f"must be {what}; found {_found(node)}")
             return {}
         found: Pairs = {}
         for key, value in self.pairs(node, path):
@@ -140,6 +169,7 @@ class NodeReader:
         own: list[tuple[Node, Node]] = []
         merged: list[tuple[Node, Node]] = []
         for key, value in node.value:
+            settle_empty(key, value)
             if is_merge_key(key):
                 merged.extend(self._merged(value, path, {id(node)}))
             else:
@@ -160,6 +190,7 @@ class NodeReader:
                 seen.add(id(source))
                 nested = [item for key, item in source.value if is_merge_key(key)]
                 for key, item in source.value:
+                    settle_empty(key, item)
                     if isinstance(key, ScalarNode) and not is_merge_key(key):
                         yield key, item
                 for item in nested:  # the source's own keys win over what it merges in
@@ -208,7 +239,7 @@ class NodeReader:
             message = "write `none` in lower case"
         elif kind == "str":
             message = (
-                f"must be `none` or a mapping such as {{type: xml, name: {describe(node)[11:]}}}"
+                f"must be `none` or a mapping such as {{type: xml, name: {quote(str(value))}}}"
             )
         else:
             message = (
@@ -251,11 +282,11 @@ class NodeReader:
     def priority(self, node: Node, path: str) -> Spec:
         """Cells "number_priority.US.SMS" -> (order, where) for the cells written."""
         cells: Spec = {}
-        countries = self.mapping(node, path, COUNTRIES, _country_unknown)
+        countries = self.mapping(node, path, COUNTRIES, _country_unknown, _COUNTRIES_WHAT)
         for country, (_, services) in countries.items():
             where = join(path, country)
             for service, (_, order_node) in self.mapping(
-                services, where, SERVICES, _service_unknown
+                services, where, SERVICES, _service_unknown, _SERVICES_WHAT
             ).items():
                 order = self.order(order_node, join(where, service))
                 if order is not None:
@@ -283,8 +314,10 @@ class NodeReader:
             return text
         hint = suggest(text, SENDER_TYPES) if text is not None else None
         tail = f': did you mean "{hint}"?' if hint else f" (expected {_ORDER_TEXT})"
-        what = f'"{text}"' if text is not None else f"({_ORDER_TEXT}); found {describe(node)}"
-        self.add(node, path, f"unknown sender type {what}{tail if text is not None else ''}")
+        if text is None:
+            self.add(node, path, f"must be shortcode, tollfree or longcode; found {describe(node)}")
+        else:
+            self.add(node, path, f'unknown sender type "{text}"{tail}')
         return None
 
 

@@ -16,10 +16,29 @@ from reconciler.models import COUNTRIES, SENDER_TYPES, SERVICES
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _PHLO = "^[pP][hH][lL][oO]$"
-_NAME = r"^\S(.*\S)?$"  # one line, no leading or trailing blanks
+# A name: one line (no control characters), no blank at either end. Written with explicit classes so
+# Python's `re` (the walker, jsonschema) and editors' ECMA regexes read it the same way.
+CONTROL_CHARS = r"\x00-\x1f\x7f"
+BLANK_CHARS = r" \x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+NAME_PATTERN = (
+    f"^[^{CONTROL_CHARS}{BLANK_CHARS}]([^{CONTROL_CHARS}]*[^{CONTROL_CHARS}{BLANK_CHARS}])?$"
+)
+_NAME = NAME_PATTERN
 _SENDERS = ", ".join(SENDER_TYPES)
 
 Name = Annotated[str, Field(min_length=1, pattern=_NAME)]
+# Plain digits are read as their text (`id: 20372631212782780`), so the schema accepts them too.
+Text = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "pattern": _NAME},
+                {"type": "integer", "minimum": 0},
+            ]
+        }
+    ),
+]
 SenderType = Literal["shortcode", "tollfree", "longcode"]
 Order = Annotated[
     list[SenderType],
@@ -57,10 +76,11 @@ class ApplicationRef(_File):
         Literal["xml", "phlo"],
         WithJsonSchema({"type": "string", "pattern": "^([xX][mM][lL]|[pP][hH][lL][oO])$"}),
     ] = Field(description="xml (an XML application) or phlo; compared case-insensitively.")
-    id: Name | SkipJsonSchema[None] = Field(
-        None, description="The application's id (app_id), or the PHLO's id. Quote it if numeric."
+    id: Text | SkipJsonSchema[None] = Field(
+        None,
+        description="The XML application's id (app_id) or the PHLO's id; digits may be unquoted.",
     )
-    name: Name | SkipJsonSchema[None] = Field(
+    name: Text | SkipJsonSchema[None] = Field(
         None,
         description="xml only: the application's name, resolved to its id at plan time; "
         "exactly one application must have it.",
@@ -115,7 +135,7 @@ class PowerpackSpec(FieldsSpec):
 
     model_config = ConfigDict(title="Powerpack")
 
-    renamed_from: Name | SkipJsonSchema[None] = Field(
+    renamed_from: Text | SkipJsonSchema[None] = Field(
         None,
         description="A former name: the live Powerpack with that name is renamed in place "
         "(one update call; its numbers stay).",

@@ -55,10 +55,9 @@ def compose(text: str, file: str) -> Node | None:
             return yaml.compose(text)
     except ReaderError as e:
         line, col = position(text, e.position)
-        what = f"character {e.character!r}" if isinstance(e.character, str) else "byte"
-        raise ManifestError(
-            [Problem(file, line, col, "", f"invalid YAML: {what} not allowed")]
-        ) from None
+        char = chr(e.character) if isinstance(e.character, int) else str(e.character)
+        message = f"invalid YAML: control character U+{ord(char[:1] or '?'):04X} is not allowed"
+        raise ManifestError([Problem(file, line, col, "", message)]) from None
     except MarkedYAMLError as e:
         raise ManifestError(yaml_problems(text, file, e)) from None
     except YAMLError as e:  # unmarked: rare, but still one clean message
@@ -82,7 +81,11 @@ def yaml_problems(text: str, file: str, e: MarkedYAMLError) -> list[Problem]:
             Problem(file, ln, c, "", "tab in indentation: YAML indents with spaces only")
             for ln, c in tabs.items()
         ] or [Problem(file, line, col, "", "tab character here: YAML indents with spaces only")]
-    return [Problem(file, line, col, "", "invalid YAML: " + _yaml_message(e))]
+    message = _yaml_message(e)
+    if "undefined alias" in message:
+        name = re.match(r"\*[^\s,\[\]{}]+", text.split("\n")[line - 1][col - 1 :])
+        message = f"undefined alias {name.group() if name else ''}: define its &anchor before use"
+    return [Problem(file, line, col, "", "invalid YAML: " + message)]
 
 
 def _yaml_message(e: MarkedYAMLError) -> str:
@@ -95,9 +98,19 @@ def _yaml_message(e: MarkedYAMLError) -> str:
             if cmark
             else "anchor defined twice"
         )
+    for clue, hint in _HINTS.items():
+        if clue in problem:
+            problem += hint
     if context and cmark is not None:
         return f"{problem} ({context} at line {cmark.line + 1}, column {cmark.column + 1})"
     return f"{problem} ({context})" if context else problem
+
+
+_HINTS = {
+    "expected key": ": check the indentation",
+    "expected <block end>": ": check the indentation",
+    "mapping values are not allowed": ": quote a value that contains ': '",
+}
 
 
 def _tab_lines(text: str) -> dict[int, int]:
@@ -163,10 +176,10 @@ def describe(node: Node) -> str:
         return f"the number {node.value}"
     if kind == "bad-tag":
         return f"a value tagged {value}"
-    return f"the string {_quote(value)}"
+    return f"the string {quote(value)}"
 
 
-def _quote(text: str, limit: int = 40) -> str:
+def quote(text: str, limit: int = 40) -> str:
     shown = text if len(text) <= limit else text[: limit - 1] + "…"
     return '"' + shown.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -186,3 +199,21 @@ def text_of(node: Node) -> str | None:
     if kind == "int" and node.value.isdigit() and node.value.isascii():
         return str(node.value)  # the digits as written: "0123" stays "0123"
     return None
+
+
+class _Mark:
+    __slots__ = ("column", "line")
+
+    def __init__(self, line: int, column: int):
+        self.line, self.column = line, column
+
+
+def settle_empty(key: Node, value: Node) -> None:
+    """Place an empty value just after its key's colon, as libyaml does.
+
+    The pure-Python parser marks it at the next token, which may be lines below, after comments.
+    """
+    if isinstance(value, ScalarNode) and value.value == "" and value.style is None:
+        end = key.end_mark
+        if value.start_mark.line > end.line:
+            value.start_mark = _Mark(end.line, end.column + 1)

@@ -1,0 +1,91 @@
+"""Every bad manifest under cases/ fails with exactly the problems its `# expect:` lines list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import ManifestError
+from reconciler.manifest import load_manifest, parse_manifest
+from reconciler.manifest_yaml import compose
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+
+
+def expected(case: Path) -> list[str]:
+    text = case.read_bytes().decode("utf-8", "replace")
+    return [line[len("# expect: ") :] for line in text.splitlines() if line.startswith("# expect: ")]
+
+
+def problems(case: Path) -> list[str]:
+    with pytest.raises(ManifestError) as info:
+        load_manifest(str(case))
+    assert all(p.file == str(case) for p in info.value.problems)
+    return [str(p)[len(str(case)) + 1 :] for p in info.value.problems]
+
+
+def test_the_catalogue_covers_30_failures() -> None:
+    assert len(CASES) >= 30
+    assert all(expected(case) for case in CASES), "every case states what it expects"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_bad_manifest(case: Path) -> None:
+    assert problems(case) == expected(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_pure_python_parser_agrees(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ruamel.yaml.clib the same problems are found (YAML syntax wording may differ)."""
+    import reconciler.manifest_yaml as manifest_yaml
+
+    want = expected(case)
+    pure = _with_pure_parser(monkeypatch, manifest_yaml)
+    got = problems(case)
+    assert pure.called or case.stem in ("empty_file", "yaml_not_utf8")
+    if "invalid YAML" in " ".join(want):
+        assert [g.split(":")[0] for g in got] == [w.split(":")[0] for w in want]  # same lines
+        assert all("invalid YAML" in g for g in got)
+    else:
+        assert got == want
+
+
+class _Spy:
+    called = False
+
+
+def _with_pure_parser(monkeypatch: pytest.MonkeyPatch, module: object) -> _Spy:
+    from ruamel.yaml import YAML
+
+    spy = _Spy()
+
+    def pure_yaml(typ: str) -> YAML:
+        spy.called = True
+        return YAML(typ=typ, pure=True)
+
+    monkeypatch.setattr(module, "YAML", pure_yaml)
+    return spy
+
+
+def test_problem_prints_file_line_col_path_message() -> None:
+    with pytest.raises(ManifestError) as info:
+        parse_manifest("version: 1\npowerpacks:\n  a: {sticky_sender: 1}\n", "pp.yaml")
+    assert str(info.value) == (
+        "pp.yaml:3:22: powerpacks.a.sticky_sender: must be true or false; found the number 1"
+    )
+
+
+def test_unreadable_file_is_a_manifest_error(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="cannot read the file"):
+        load_manifest(str(tmp_path / "missing.yaml"))
+    with pytest.raises(ManifestError, match="cannot read the file"):
+        load_manifest(str(tmp_path))
+
+
+def test_compose_keeps_key_and_value_positions() -> None:
+    root = compose("version: 1\npowerpacks:\n  a: {}\n", "x.yaml")
+    assert root is not None
+    (key, value), _ = root.value
+    assert (key.start_mark.line, key.start_mark.column) == (0, 0)
+    assert (value.start_mark.line, value.start_mark.column) == (0, 9)
