@@ -53,7 +53,8 @@ def _cut_note(left: int, total: int) -> str:
 
 def _head(plan: Plan) -> str:
     title = summary_line(plan, f"`{plan.manifest_path or 'powerpacks.yaml'}`")
-    lines = [f"### powerpacks: {title}", "", _context(plan), ""]
+    title = f"Powerpacks plan: {title[len('Plan: ') :]}" if title.startswith("Plan: ") else title
+    lines = [f"### {title}", "", _context(plan), ""]
     deletes = [c for c in plan.changes if is_destructive(c)]
     if deletes:
         names = ", ".join(_code(c.name) for c in deletes)
@@ -80,6 +81,8 @@ def _section(change: Change, fold: bool) -> str:
     body = _section_body(change)
     if fold:
         title = f"{SYMBOLS[change.action]} {_VERBS[change.action]} {_html_code(change.name)}"
+        if change.fields:
+            title += ": " + html.escape(", ".join(f.field for f in change.fields))
         return f"\n<details><summary>{title}</summary>\n\n{body}\n</details>\n"
     return f"\n#### {SYMBOLS[change.action]} {_VERBS[change.action]} {_code(change.name)}\n\n{body}"
 
