@@ -18,8 +18,9 @@ OPTIONS  method=POST      only requests with this HTTP method (GET, POST, DELETE
          delay=, retry_after=   as above
 
 Examples: `429:0.2`, `429-retry-after:every=5,retry_after=2`, `500:every=7,method=POST`,
-`drop-after:0.1,method=write`, `timeout:0.05,delay=3`. Faults are checked in the order given; the
-first that fires answers the request. Only `drop-after` ever applies a write before failing.
+`drop-after:0.1,method=write`, `timeout:0.05,delay=3`. Each fault counts and draws on every
+request it matches, independently of the others; when several fire, the first given answers. Only
+`drop-after` ever applies a write before failing.
 """
 
 from __future__ import annotations
@@ -107,16 +108,20 @@ class FaultPlan:
         self.rng = random.Random(seed)
 
     def pick(self, method: str) -> Fault | None:
-        """The fault that answers this request, or None."""
-        for fault in self.faults:
-            if not fault.matches(method):
-                continue
-            fault.seen += 1
-            if fault.every is not None and fault.seen % fault.every == 0:
-                return fault
-            if fault.rate is not None and self.rng.random() < fault.rate:
-                return fault
-        return None
+        """The first fault (in spec order) that fires for this request, or None.
+
+        Every matching fault counts and draws on every request, whether or not an earlier one
+        fires, so each fault's schedule does not depend on the others.
+        """
+        fired = [fault for fault in self.faults if fault.matches(method) and self._fires(fault)]
+        return fired[0] if fired else None
+
+    def _fires(self, fault: Fault) -> bool:
+        """Count the request against `fault`; whether it fires now."""
+        fault.seen += 1
+        if fault.every is not None and fault.seen % fault.every == 0:
+            return True
+        return fault.rate is not None and self.rng.random() < fault.rate
 
 
 class RateLimiter:
