@@ -39,7 +39,8 @@ def _fit(head: str, sections: list[str], max_chars: int) -> str:
         later = total - i - 1
         reserve = len(_cut_note(later, total)) if later else 0
         if len(out) + len(section) + reserve > max_chars:
-            return (out + _cut_note(total - i, total))[:max_chars]
+            note = _cut_note(total - i, total)
+            return (out[: max(0, max_chars - len(note))] + note)[:max_chars]
         out += section
     return out[:max_chars]
 
