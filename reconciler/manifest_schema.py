@@ -55,6 +55,9 @@ class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_TYPE_TEXT = "xml (an XML application) or phlo; compared case-insensitively."
+
+
 class ApplicationRef(_File):
     """An XML application by id or by name, or a PHLO by id."""
 
@@ -74,8 +77,14 @@ class ApplicationRef(_File):
 
     type: Annotated[
         Literal["xml", "phlo"],
-        WithJsonSchema({"type": "string", "pattern": "^([xX][mM][lL]|[pP][hH][lL][oO])$"}),
-    ] = Field(description="xml (an XML application) or phlo; compared case-insensitively.")
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": "^([xX][mM][lL]|[pP][hH][lL][oO])$",
+                "description": _TYPE_TEXT,
+            }
+        ),
+    ] = Field(description=_TYPE_TEXT)
     id: Text | SkipJsonSchema[None] = Field(
         None,
         description="The XML application's id (app_id) or the PHLO's id; digits may be unquoted.",

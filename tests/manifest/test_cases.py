@@ -15,7 +15,9 @@ CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 
 def expected(case: Path) -> list[str]:
     text = case.read_bytes().decode("utf-8", "replace")
-    return [line[len("# expect: ") :] for line in text.splitlines() if line.startswith("# expect: ")]
+    return [
+        line[len("# expect: ") :] for line in text.splitlines() if line.startswith("# expect: ")
+    ]
 
 
 def problems(case: Path) -> list[str]:
