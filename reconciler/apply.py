@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,13 +24,14 @@ from reconciler.models import (
     fingerprint,
     mask_account,
 )
+from reconciler.pages import IncompleteReadError
 
 log = logging.getLogger("reconciler.apply")
 
 EventHook = Callable[[Change, str, str], None]
 """on_event(change, status, detail); status is "start", "applied", "failed" or "not_attempted"."""
 
-CREATE_ATTEMPTS = 3  # a create whose answer was lost is re-checked by name before each new try
+LIST_ATTEMPTS = 5  # re-reads of the list while parallel creates make it move
 
 
 @dataclass
@@ -168,7 +171,8 @@ def _as_powerpack(client: PlivoClient, path: str, answer: dict[str, Any]) -> Liv
 def _create(client: PlivoClient, req: ApiRequest) -> LivePowerpack:
     """POST a create, never blindly twice: after an ambiguous failure, look the name up first."""
     name = req.body["name"]
-    for attempt in range(CREATE_ATTEMPTS):
+    attempts = client.max_retries + 1
+    for attempt in range(attempts):
         try:
             answer = client.request("POST", req.path, body=req.body, retry=False)
             return _created(client, name, answer)
@@ -176,8 +180,9 @@ def _create(client: PlivoClient, req: ApiRequest) -> LivePowerpack:
             log.info("apply: create %s: %s; checking whether it exists", name, e)
             if (found := _find(client, name)) is not None:
                 return found
-            if attempt == CREATE_ATTEMPTS - 1:
+            if attempt == attempts - 1:
                 raise
+            time.sleep(client.backoff_delay(attempt))
         except ApiError as e:
             # A 400 after an ambiguous attempt may be "name taken" by our own first try.
             if attempt == 0 or e.status != 400 or (found := _find(client, name)) is None:
@@ -200,11 +205,23 @@ def _created(client: PlivoClient, name: str, answer: dict[str, Any]) -> LivePowe
 
 def _find(client: PlivoClient, name: str) -> LivePowerpack | None:
     """The Powerpack named `name` (read back with its matrix), or None."""
-    for obj in client.list_all(POWERPACKS):
+    for obj in _list_settled(client):
         lp = parse_powerpack(obj)
         if lp.name == name:
             return fetch_powerpack(client, lp.uuid)
     return None
+
+
+def _list_settled(client: PlivoClient) -> list[dict[str, Any]]:
+    """The Powerpack list, re-read while our own parallel creates make it move under the pages."""
+    for attempt in range(LIST_ATTEMPTS):
+        try:
+            return client.list_all(POWERPACKS)
+        except IncompleteReadError:
+            if attempt == LIST_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # --- verification ------------------------------------------------------------------------------

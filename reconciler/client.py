@@ -222,6 +222,10 @@ class PlivoClient:
         """Exponential backoff with full jitter; the server's Retry-After when it gave one."""
         if e.retry_after is not None:
             return min(e.retry_after, RETRY_AFTER_CAP)
+        return self.backoff_delay(attempt)
+
+    def backoff_delay(self, attempt: int) -> float:
+        """Exponential backoff with full jitter for the `attempt`-th retry (0-based)."""
         base, cap = self.backoff
         return random.uniform(0, min(cap, base * 2**attempt))
 

@@ -58,8 +58,12 @@ def _shown(client: PlivoClient, path: str) -> str:
     return f"GET {client.mask(client.full_path(path))}"
 
 
+class IncompleteReadError(ApiError):
+    """A list could not be read whole and consistent (it may have changed while paging)."""
+
+
 def _incomplete(shown: str, why: str) -> ApiError:
-    return ApiError(f"{shown}: incomplete read: {why}; refusing to plan")
+    return IncompleteReadError(f"{shown}: incomplete read: {why}; refusing to plan")
 
 
 def _page(
