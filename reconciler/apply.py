@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.client import AmbiguousWriteError, PlivoClient
 from reconciler.errors import ApiError, StalePlanError
-from reconciler.fetch import POWERPACKS, fetch_powerpack, parse_powerpack
+from reconciler.fetch import fetch_powerpack, list_powerpacks, parse_powerpack
 from reconciler.models import (
     ApiRequest,
     Change,
@@ -205,18 +205,17 @@ def _created(client: PlivoClient, name: str, answer: dict[str, Any]) -> LivePowe
 
 def _find(client: PlivoClient, name: str) -> LivePowerpack | None:
     """The Powerpack named `name` (read back with its matrix), or None."""
-    for obj in _list_settled(client):
-        lp = parse_powerpack(obj)
+    for lp in _list_settled(client):
         if lp.name == name:
             return fetch_powerpack(client, lp.uuid)
     return None
 
 
-def _list_settled(client: PlivoClient) -> list[dict[str, Any]]:
+def _list_settled(client: PlivoClient) -> list[LivePowerpack]:
     """The Powerpack list, re-read while our own parallel creates make it move under the pages."""
     for attempt in range(LIST_ATTEMPTS):
         try:
-            return client.list_all(POWERPACKS)
+            return list_powerpacks(client)
         except IncompleteReadError:
             if attempt == LIST_ATTEMPTS - 1:
                 raise
@@ -339,7 +338,7 @@ def _name_clashes(client: PlivoClient, plan: Plan) -> list[str]:
     targets = {c.name: c for c in plan.changes if c.action == "create" or _is_rename(c)}
     if not targets:
         return []
-    live = [parse_powerpack(o) for o in client.list_all(POWERPACKS)]
+    live = list_powerpacks(client)
     return [
         f"{targets[lp.name].action} {lp.name}: a Powerpack with that name now exists ({lp.uuid})"
         for lp in live

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from reconciler.client import PlivoClient
 from reconciler.errors import ApiError
 from reconciler.models import LiveApplication, LivePowerpack, LiveState, Manifest, Matrix
+from reconciler.pages import Page
 
 log = logging.getLogger("reconciler.fetch")
 
@@ -33,7 +35,7 @@ def fetch_live(
     The Application list is read only when an application is named by name.
     """
     desired = [dp for name, dp in manifest.powerpacks.items() if not targets or name in targets]
-    powerpacks = [parse_powerpack(o) for o in client.list_all(POWERPACKS)]
+    powerpacks = list_powerpacks(client)
     wanted = {n for dp in desired if dp.number_priority for n in (dp.name, dp.renamed_from) if n}
     powerpacks = _fill_priorities(client, powerpacks, wanted)
     names = sorted(
@@ -46,15 +48,45 @@ def fetch_live(
 
 def fetch_everything(client: PlivoClient) -> LiveState:
     """Every Powerpack with its matrix, and every application: what export needs."""
-    powerpacks = [parse_powerpack(o) for o in client.list_all(POWERPACKS)]
+    powerpacks = list_powerpacks(client)
     powerpacks = _fill_priorities(client, powerpacks, {lp.name for lp in powerpacks})
-    applications = tuple(parse_application(o) for o in client.list_all(APPLICATIONS))
+    applications = tuple(list_applications(client))
     return LiveState(powerpacks=tuple(powerpacks), applications=applications)
+
+
+def list_powerpacks(client: PlivoClient) -> list[LivePowerpack]:
+    """Every Powerpack of the account, as the list shows it."""
+    with _located(client, POWERPACKS):
+        return [parse_powerpack(o) for o in client.list_all(POWERPACKS)]
+
+
+def list_applications(
+    client: PlivoClient, params: dict[str, Any] | None = None, first: Page | None = None
+) -> list[LiveApplication]:
+    """Every application of the account (or those the filter `params` selects)."""
+    with _located(client, APPLICATIONS):
+        return [
+            parse_application(o) for o in client.list_all(APPLICATIONS, params=params, first=first)
+        ]
 
 
 def fetch_powerpack(client: PlivoClient, uuid: str) -> LivePowerpack:
     """One Powerpack by uuid, with its matrix."""
-    return parse_powerpack(client.request("GET", f"{POWERPACKS}{uuid}/"))
+    path = f"{POWERPACKS}{uuid}/"
+    with _located(client, path):
+        return parse_powerpack(client.request("GET", path))
+
+
+@contextmanager
+def _located(client: PlivoClient, path: str) -> Iterator[None]:
+    """Name the call in a parse error: "GET /v1/Account/MA***/Powerpack/: the API answered..."."""
+    try:
+        yield
+    except ApiError as e:
+        if e.method:  # already located by the client
+            raise
+        shown = client.mask(client.full_path(path))
+        raise ApiError(f"GET {shown}: {e}", method="GET", path=shown) from None
 
 
 def _fill_priorities(
@@ -84,15 +116,15 @@ def fetch_applications(client: PlivoClient, names: Sequence[str]) -> tuple[LiveA
         return _apps_named(client, names[0])
     first = client.first_page(APPLICATIONS)
     if (first[0] + 19) // 20 - 1 < len(names):
-        apps = map(parse_application, client.list_all(APPLICATIONS, first=first))
+        apps = list_applications(client, first=first)
         return tuple(a for a in apps if a.app_name in set(names))
     found = client.map(lambda n: _apps_named(client, n), names)
     return tuple(a for group in found for a in group)
 
 
 def _apps_named(client: PlivoClient, name: str) -> tuple[LiveApplication, ...]:
-    objects = client.list_all(APPLICATIONS, params={"app_name": name})
-    return tuple(a for a in map(parse_application, objects) if a.app_name == name)
+    apps = list_applications(client, {"app_name": name})
+    return tuple(a for a in apps if a.app_name == name)
 
 
 def _count(items: tuple[Any, ...] | None) -> str:

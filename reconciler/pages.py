@@ -63,7 +63,9 @@ class IncompleteReadError(ApiError):
 
 
 def _incomplete(shown: str, why: str) -> ApiError:
-    return IncompleteReadError(f"{shown}: incomplete read: {why}; refusing to plan")
+    method, _, path = shown.partition(" ")
+    message = f"{shown}: incomplete read: {why}; refusing to plan"
+    return IncompleteReadError(message, method=method, path=path)
 
 
 def _page(

@@ -6,12 +6,13 @@ import re
 from typing import Any
 
 import pytest
+import responses
 
 from reconciler.errors import ApiError
 from reconciler.fetch import fetch_everything, fetch_live, parse_application, parse_powerpack
 from reconciler.models import AppLink, DesiredPowerpack, Manifest
 
-from .conftest import calls, powerpack, sandbox_client
+from .conftest import BASE, calls, make_client, page, powerpack, sandbox_client
 
 US_SMS = {"US.SMS": ("longcode", "tollfree", "shortcode")}
 APPS = [
@@ -202,3 +203,15 @@ def test_missing_fields_and_repeated_cells_are_refused():
         parse_powerpack(obj)
     with pytest.raises(ApiError, match="'app_name'"):
         parse_application({"app_id": "1"})
+
+
+def test_a_malformed_object_in_a_list_names_the_call():
+    bad = powerpack(1, sticky_sender="yes")
+    with responses.RequestsMock() as api, make_client() as c:
+        api.get(f"{BASE}/Powerpack/", json=page([powerpack(0), bad], 2))
+        with pytest.raises(ApiError) as e:
+            fetch_live(c, manifest())
+    assert str(e.value) == (
+        "GET /v1/Account/MA**************EFGH/Powerpack/: the API answered a Powerpack "
+        "00000000-0000-4000-8000-000000000001 whose 'sticky_sender' is not a bool (got str)"
+    )
