@@ -183,3 +183,12 @@ def test_markdown_never_passes_max_chars_and_says_when_it_cut(max_chars):
         assert "sections are not shown" in md
     else:
         assert md == full
+
+
+def test_plan_and_render_never_import_requests():
+    """DESIGN section 8: the pure core stays off the network stack."""
+    import subprocess
+    import sys
+
+    code = "import sys, reconciler.plan, reconciler.render; sys.exit('requests' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
