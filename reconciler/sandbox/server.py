@@ -1,12 +1,7 @@
 """The Sandbox: serves the emulated API on 127.0.0.1 from a background asyncio thread.
 
 Everything that touches the account runs on the one event-loop thread, so requests are applied one
-at a time (no lost writes) without locks. Persistence guarantee: the state file is always a complete
-JSON document (temporary file + os.replace); every acknowledged write reaches it within about
-PERSIST_DELAY seconds (writes are coalesced, so 1,000 writes cost a few file writes, not 1,000), and
-all of them by the time stop() returns. A hard kill can lose at most that last interval. The
-interval grows to 4x the time one dump takes (large states), so saving takes under 20% of the loop.
-The journal is buffered the same way: in memory at once (journal()), in the file within ~0.1 s.
+at a time (no lost writes) without locks. Persistence and its guarantee: see store.py.
 """
 
 from __future__ import annotations
@@ -21,7 +16,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +25,10 @@ from .demo import demo_state
 from .faults import Fault, FaultPlan, make_limiter
 from .http import MAX_HEAD, HttpError, Request, encode_response, read_request
 from .routes import dispatch, resolve
-from .state import dump_state, load_state, write_state, write_text_atomic
+from .state import load_state, write_state
+from .store import Store
 from .validate import ApiFail
 
-PERSIST_DELAY = 0.1
 _DROP = object()  # a handler result meaning "close the connection without answering"
 
 
@@ -95,20 +89,15 @@ class Sandbox:
         )
         stem = self.state_path.stem
         self.journal_path = Path(journal_path or self.state_path.with_name(f"{stem}.journal.jsonl"))
+        self._store = Store(self.state_path, self.journal_path, state)
         self.port = port
         self.latency_ms = float(latency_ms)
         self._faults = FaultPlan(faults, seed)
         self._seed = seed
         self._limiter = make_limiter(self.account.settings["rate_limit"])
-        self._journal: list[dict[str, Any]] = []
-        self._pending: list[str] = []
         self._writers: set[asyncio.StreamWriter] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-io")
-        self._persist_handle: asyncio.TimerHandle | None = None
-        self._flush_handle: asyncio.TimerHandle | None = None
-        self._dump_seconds = 0.0
 
     @staticmethod
     def _settings(stored: dict[str, Any], priority_update, list_includes_priority, rate_limit):
@@ -168,6 +157,7 @@ class Sandbox:
             return
         self.port = server.sockets[0].getsockname()[1]
         self._server = server
+        self._store.loop = loop
         ready.set()
         try:
             loop.run_forever()
@@ -185,7 +175,7 @@ class Sandbox:
     def stop(self) -> None:
         """Stop serving, then write the state and the journal one last time."""
         if self._thread is None or self._loop is None:
-            self._final_flush()
+            self._store.final_flush()
             return
         loop = self._loop
         asyncio.run_coroutine_threadsafe(self._close(), loop).result(timeout=10)
@@ -193,24 +183,15 @@ class Sandbox:
         self._thread.join(timeout=10)
         self._thread = None
         self._loop = None
-        self._final_flush()
+        self._store.final_flush()
 
     async def _close(self) -> None:
         """Close the listening socket and every open connection."""
         self._server.close()
         for writer in list(self._writers):
             writer.close()
-        for handle in (self._persist_handle, self._flush_handle):
-            if handle is not None:
-                handle.cancel()
-
-    def _final_flush(self) -> None:
-        """Pending state and journal lines to disk (the loop is stopped: no concurrent access)."""
-        self._io.shutdown(wait=True)
-        write_text_atomic(self.state_path, dump_state(self.account.state))
-        self._append_journal(self._pending)
-        self._pending = []
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-io")
+        self._store.cancel_timers()
+        self._store.loop = None
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -253,54 +234,15 @@ class Sandbox:
 
     def journal(self) -> list[dict[str, Any]]:
         """Every request since start (or clear_journal), oldest first."""
-        return self._call(lambda: [dict(e) for e in self._journal])
+        return self._call(lambda: [dict(e) for e in self._store.entries])
 
     def clear_journal(self) -> None:
         """Forget the journal, in memory and in the file."""
-        self._call(self._clear_journal)
-
-    def _clear_journal(self) -> None:
-        self._journal.clear()
-        self._pending.clear()
-        self._io.submit(self.journal_path.write_text, "")
+        self._call(self._store.clear_journal)
 
     def snapshot(self) -> dict[str, Any]:
         """A deep copy of the account state (the state file's shape)."""
         return self._call(copy.deepcopy, self.account.state)
-
-    # --- persistence ----------------------------------------------------------------------------
-
-    def _changed(self) -> None:
-        """Schedule one coalesced state write PERSIST_DELAY from now."""
-        self.account.dirty = False
-        if self._persist_handle is None and self._loop is not None:
-            delay = max(PERSIST_DELAY, 4 * self._dump_seconds)
-            self._persist_handle = self._loop.call_later(delay, self._persist)
-
-    def _persist(self) -> None:
-        self._persist_handle = None
-        started = time.perf_counter()
-        text = dump_state(self.account.state)
-        self._dump_seconds = time.perf_counter() - started
-        self._io.submit(write_text_atomic, self.state_path, text)
-
-    def _record(self, entry: dict[str, Any]) -> None:
-        """Append one journal entry; the file gets it within ~PERSIST_DELAY."""
-        self._journal.append(entry)
-        self._pending.append(json.dumps(entry, separators=(",", ":")) + "\n")
-        if self._flush_handle is None and self._loop is not None:
-            self._flush_handle = self._loop.call_later(PERSIST_DELAY, self._flush)
-
-    def _flush(self) -> None:
-        self._flush_handle = None
-        lines, self._pending = self._pending, []
-        self._io.submit(self._append_journal, lines)
-
-    def _append_journal(self, lines: list[str]) -> None:
-        if lines:
-            self.journal_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.journal_path, "a", encoding="utf-8") as f:
-                f.write("".join(lines))
 
     # --- serving ------------------------------------------------------------------------------
 
@@ -353,11 +295,11 @@ class Sandbox:
             if fault.kind in ("drop", "timeout"):
                 if fault.kind == "timeout":
                     await asyncio.sleep(fault.delay)
-                self._record(entry)
+                self._store.record(entry)
                 return _DROP
         status, payload, headers = self._handle(request, fault)
         entry["status"] = status
-        self._record(entry)
+        self._store.record(entry)
         if fault is not None and fault.kind == "drop-after":
             return _DROP
         return encode_response(status, payload, headers, request.keep_alive)
@@ -371,7 +313,8 @@ class Sandbox:
         except ApiFail as e:
             return e.status, self._error(e.message), e.headers
         if self.account.dirty:
-            self._changed()
+            self.account.dirty = False
+            self._store.changed()
         return 200, {"api_id": api_id(), **payload}, {}
 
     @staticmethod

@@ -17,6 +17,7 @@ from reconciler.sandbox import (
     default_priority,
     demo_state,
     load_state,
+    store,
     write_state,
 )
 
@@ -118,16 +119,26 @@ def test_writes_reach_the_file_while_running(sandbox: Sandbox, http, base) -> No
         time.sleep(0.02)
 
 
-def test_many_writes_are_coalesced(sandbox: Sandbox, http, base) -> None:
-    """Hundreds of writes cost a handful of file replacements, not one each."""
-    uuid = http.get(f"{base}/Powerpack/").json()["objects"][0]["uuid"]
-    versions = [sandbox.state_path.read_bytes()]
-    for i in range(200):
-        http.post(f"{base}/Powerpack/{uuid}/", json={"sticky_sender": i % 2 == 0})
-        current = sandbox.state_path.read_bytes()
-        if current != versions[-1]:
-            versions.append(current)
-    assert len(versions) < 50  # one file write per write would give ~200
+def test_many_writes_are_coalesced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hundreds of writes cost a handful of state-file replacements, not one each."""
+    writes: list[str] = []
+    real_write = store.write_text_atomic
+
+    def counting_write(path: Path, text: str) -> None:  # still the real atomic write
+        writes.append(text)
+        real_write(path, text)
+
+    monkeypatch.setattr(store, "write_text_atomic", counting_write)
+    with Sandbox(tmp_path / "s.json", rate_limit=None) as sb, requests.Session() as http:
+        http.auth = (sb.auth_id, sb.auth_token)
+        base = f"{sb.url}/v1/Account/{sb.auth_id}"
+        uuid = http.get(f"{base}/Powerpack/").json()["objects"][0]["uuid"]
+        started = time.monotonic()
+        for i in range(200):
+            http.post(f"{base}/Powerpack/{uuid}/", json={"sticky_sender": i % 2 == 0})
+        elapsed = time.monotonic() - started
+    assert len(writes) <= elapsed / store.PERSIST_DELAY + 3  # one per interval, plus stop()
+    assert json.loads(writes[-1])["powerpacks"][0]["sticky_sender"] is False  # the last write won
 
 
 def test_explicit_switches_and_credentials_are_not_saved(tmp_path: Path) -> None:
