@@ -51,8 +51,12 @@ WRITE_METHODS = frozenset({"POST", "DELETE", "PUT", "PATCH"})
 
 
 def segments(path: str) -> list[str]:
-    """Path segments with repeated and trailing slashes collapsed (plivo-api.md section 1)."""
-    return [s for s in path.split("/") if s]
+    """Path segments with repeated and trailing slashes collapsed (plivo-api.md section 1).
+
+    NODE's find_shortcode appends `&service=` to the path itself (section 6): a segment's `&...`
+    tail is a misplaced query, so it is cut off (ids, numbers and short codes never hold `&`).
+    """
+    return [s for s in (part.partition("&")[0] for part in path.split("/")) if s]
 
 
 def _match(rest: list[str]) -> tuple[dict[str, Handler], list[str]] | None:

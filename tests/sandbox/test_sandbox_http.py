@@ -99,6 +99,13 @@ def test_list_numbers_filters(http, base: str) -> None:
     )
 
 
+@pytest.mark.parametrize("tail", ["444111/", "444111/&service=", "444111&service=sms/"])
+def test_node_find_shortcode_path_with_query_in_it(http, base: str, tail: str) -> None:
+    pool = pool_of(http, base, "marketing-us")
+    r = http.get(f"{base}/NumberPool/{pool}/Shortcode/{tail}")
+    assert r.status_code == 200 and r.json()["shortcode"] == "444111"
+
+
 def test_find_number_with_service_filter(http, base: str) -> None:
     pool = pool_of(http, base, "marketing-us")
     assert http.get(f"{base}/NumberPool/{pool}/Number/14155550102//?service=mms").status_code == 200
