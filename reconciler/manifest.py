@@ -64,10 +64,10 @@ def parse_manifest(text: str, path: str) -> Manifest:
 
 def _parse(text: str, path: str, sha256: str) -> Manifest:
     root = compose(text, path)
-    if root is None:
+    if root is None or (isinstance(root, ScalarNode) and root.value == "" and not root.style):
         message = "the file is empty: a manifest needs `version: 1` and `powerpacks:`"
         raise ManifestError([Problem(path, 1, 1, "", message)])
-    walker = _Walker(path)
+    walker = _Walker(path, text)
     manifest = walker.manifest(root, sha256)
     if walker.problems or manifest is None:
         raise ManifestError(walker.problems)

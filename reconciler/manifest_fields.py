@@ -28,6 +28,7 @@ from reconciler.manifest_yaml import (
     at,
     describe,
     is_merge_key,
+    lines,
     quote,
     scalar,
     settle_empty,
@@ -126,12 +127,14 @@ def name_problem(name: str) -> str | None:
 class NodeReader:
     """Reads nodes into values, collecting a located Problem for each bad one."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, text: str):
         self.file = file
         self.problems: list[Problem] = []
+        all_lines = lines(text)
+        self.end = (len(all_lines), len(all_lines[-1]) + 1)  # where the last line ends
 
     def add(self, node: Node, path: str, message: str) -> None:
-        line, col = at(node)
+        line, col = min(at(node), self.end)  # an empty value at the very end is marked past it
         self.problems.append(Problem(self.file, line, col, path, message))
 
     def loc(self, node: Node) -> Loc:

@@ -26,6 +26,7 @@ _STR = Tag(suffix=CORE + "str")
 _SEQ = Tag(suffix=CORE + "seq")
 _MAP = Tag(suffix=CORE + "map")
 
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
@@ -64,31 +65,46 @@ def compose(text: str, file: str) -> Node | None:
         raise ManifestError([Problem(file, 1, 1, "", f"invalid YAML: {e}")]) from None
 
 
+def lines(text: str) -> list[str]:
+    """The text's lines as YAML counts them (CR, LF, CRLF, NEL, LS and PS all end a line)."""
+    return LINE_BREAK.split(text)
+
+
 def position(text: str, index: int) -> tuple[int, int]:
     """1-based line and column of a character index."""
     index = max(0, min(index, len(text)))
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+    breaks = list(LINE_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start + 1
 
 
 def yaml_problems(text: str, file: str, e: MarkedYAMLError) -> list[Problem]:
     """Problems for a YAML syntax error: tabs get their own message, one per indented line."""
     mark = e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    line, col, at_end = _clamp(text, line, col)
     tabs = _tab_lines(text)
     if line in tabs or _char_at(text, line, col) == "\t":
         return [
             Problem(file, ln, c, "", "tab in indentation: YAML indents with spaces only")
             for ln, c in tabs.items()
         ] or [Problem(file, line, col, "", "tab character here: YAML indents with spaces only")]
-    message = _yaml_message(e)
+    message = _yaml_message(e, text) + (" at the end of the file" if at_end else "")
     if "undefined alias" in message:
-        name = re.match(r"\*[^\s,\[\]{}]+", text.split("\n")[line - 1][col - 1 :])
+        name = re.match(r"\*[^\s,\[\]{}]+", lines(text)[line - 1][col - 1 :])
         message = f"undefined alias {name.group() if name else ''}: define its &anchor before use"
     return [Problem(file, line, col, "", "invalid YAML: " + message)]
 
 
-def _yaml_message(e: MarkedYAMLError) -> str:
+def _clamp(text: str, line: int, col: int) -> tuple[int, int, bool]:
+    """Keep a mark inside the text: libyaml may point one line past the end."""
+    all_lines = lines(text)
+    if line <= len(all_lines):
+        return line, min(col, len(all_lines[line - 1]) + 1), False
+    return len(all_lines), len(all_lines[-1]) + 1, True
+
+
+def _yaml_message(e: MarkedYAMLError, text: str) -> str:
     problem, context, cmark = e.problem or "", e.context or "", e.context_mark
     if "another document" in problem:
         return "more than one YAML document (---): a manifest is a single document"
@@ -102,7 +118,8 @@ def _yaml_message(e: MarkedYAMLError) -> str:
         if clue in problem:
             problem += hint
     if context and cmark is not None:
-        return f"{problem} ({context} at line {cmark.line + 1}, column {cmark.column + 1})"
+        line, col, _ = _clamp(text, cmark.line + 1, cmark.column + 1)
+        return f"{problem} ({context} at line {line}, column {col})"
     return f"{problem} ({context})" if context else problem
 
 
@@ -116,7 +133,7 @@ _HINTS = {
 def _tab_lines(text: str) -> dict[int, int]:
     """Line -> column of the first tab in each line's leading whitespace."""
     found = {}
-    for n, raw in enumerate(text.split("\n"), 1):
+    for n, raw in enumerate(lines(text), 1):
         lead = raw[: len(raw) - len(raw.lstrip(" \t"))]
         if "\t" in lead and raw.strip():
             found[n] = lead.index("\t") + 1
@@ -124,9 +141,9 @@ def _tab_lines(text: str) -> dict[int, int]:
 
 
 def _char_at(text: str, line: int, col: int) -> str:
-    lines = text.split("\n")
-    if 1 <= line <= len(lines) and 1 <= col <= len(lines[line - 1]):
-        return lines[line - 1][col - 1]
+    all_lines = lines(text)
+    if 1 <= line <= len(all_lines) and 1 <= col <= len(all_lines[line - 1]):
+        return all_lines[line - 1][col - 1]
     return ""
 
 

@@ -1,0 +1,185 @@
+"""Property tests: any text gives a Manifest or a located ManifestError, and random structures are
+accepted exactly when the published JSON Schema and the cross-Powerpack rules accept them."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from reconciler.errors import ManifestError
+from reconciler.manifest import parse_manifest
+from reconciler.manifest_schema import manifest_json_schema
+from reconciler.manifest_yaml import LINE_BREAK
+from reconciler.models import AppLink, Manifest
+
+QUICK = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LONG = settings(max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
+SENDERS = ("shortcode", "tollfree", "longcode")
+FRAGMENTS = [
+    "version: 1\n", "powerpacks:\n", "defaults:\n", "prune: true\n", "  a:\n", "  b: {}\n",
+    "    sticky_sender: true\n", "    local_connect: no\n", "    application: none\n",
+    "    application: {type: xml, name: x}\n", "    number_priority:\n",
+    "      US: {SMS: [shortcode, tollfree, longcode]}\n", "    renamed_from: b\n", "- ", ": ", "\t",
+    " ", "\n", "[", "]", "{", "}", ",", "&a ", "*a", "<<: ", "!!str ", "!tag ", '"', "'", "#",
+    "---\n", "? ", "|\n", "\\", "%YAML 1.2\n", "\x00", "\ufeff", "é", "~", "0x1F", "1.5", "",
+]  # fmt: skip
+
+
+def check(text: str) -> Manifest | None:
+    """Parse; only a ManifestError with sane positions may come out."""
+    try:
+        return parse_manifest(text, "p.yaml")
+    except ManifestError as e:
+        assert e.problems, "a ManifestError always says what is wrong"
+        lines = len(LINE_BREAK.split(text))
+        for p in e.problems:
+            assert 1 <= p.line <= lines and p.col >= 1 and p.file == "p.yaml", str(p)
+            assert str(p).startswith(f"p.yaml:{p.line}:{p.col}: ")
+        return None
+
+
+@QUICK
+@given(st.text())
+def test_any_text(text: str) -> None:
+    check(text)
+
+
+@QUICK
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
+def test_yaml_like_text(text: str) -> None:
+    check(text)
+
+
+# --- random structures against the schema and an independent oracle -------------------------------
+
+
+def mostly(good: st.SearchStrategy[Any], bad: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Usually a valid value, sometimes a wrong one: keeps whole manifests valid often enough."""
+    return st.one_of(good, good, good, good, good, bad)
+
+
+odd_names = st.text(alphabet="ab -.é\t\u00a0", max_size=4)
+names = mostly(st.sampled_from(["a", "b", "c", "x y", "2024"]), odd_names)
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 3) | st.floats(allow_nan=False) | odd_names,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(odd_names, inner, max_size=3),
+    max_leaves=6,
+)
+text_value = mostly(names | st.integers(0, 99), st.integers(-1, 0) | junk)
+bad_order = st.lists(st.sampled_from([*SENDERS, "Longcode"]), max_size=4) | junk
+order = mostly(st.permutations(SENDERS).map(list), bad_order)
+services = mostly(st.sampled_from(["SMS", "MMS"]), st.sampled_from(["sms", "RCS"]))
+cells = mostly(st.dictionaries(services, order, max_size=2), junk)
+countries = mostly(st.sampled_from(["US", "CA"]), st.sampled_from(["us", "GB"]))
+priority = mostly(st.dictionaries(countries, cells, max_size=2), junk)
+app_type = mostly(st.sampled_from(["xml", "phlo", "XML", "Phlo"]), st.just("sip") | junk)
+app_mapping = st.fixed_dictionaries(
+    {"type": app_type}, optional={"id": text_value, "name": text_value}
+) | st.fixed_dictionaries({}, optional={"id": text_value, "url": junk})
+application = mostly(st.just("none") | app_mapping, st.sampled_from(["None", None]) | junk)
+common = {
+    "sticky_sender": mostly(st.booleans(), junk),
+    "local_connect": mostly(st.booleans(), junk),
+    "application": application,
+    "number_priority": priority,
+}
+fields = mostly(st.fixed_dictionaries({}, optional=common), st.none() | junk)
+powerpack = st.none() | st.fixed_dictionaries({}, optional={**common, "renamed_from": text_value})
+near_valid = st.fixed_dictionaries(
+    {"version": st.just(1), "powerpacks": st.dictionaries(names, powerpack, max_size=4)},
+    optional={"prune": mostly(st.booleans(), junk), "defaults": fields},
+)
+wild = st.fixed_dictionaries(
+    {},
+    optional={
+        "version": st.sampled_from([1, 2, "1", None]),
+        "defaults": fields,
+        "powerpacks": st.dictionaries(names, powerpack | junk, max_size=4) | junk,
+        "powerpack": junk,
+        "colour": junk,
+    },
+)
+manifests = mostly(near_valid, wild)
+
+
+def render(data: Any, style: str) -> str:
+    if style == "json":
+        return json.dumps(data, ensure_ascii=style == "json-ascii")
+    out = io.StringIO()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = style == "flow"
+    yaml.sort_base_mapping_type_on_output = False  # keep the file order the test compares
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def renames_ok(data: dict[str, Any]) -> bool:
+    """The cross-Powerpack rules, written independently of the walker."""
+    pps = data.get("powerpacks") or {}
+    olds = [str(s["renamed_from"]) for s in pps.values() if s and "renamed_from" in s]
+    return len(olds) == len(set(olds)) and not set(olds) & set(pps)
+
+
+def expected_app(spec: Any) -> AppLink:
+    if spec == "none":
+        return AppLink(kind="none")
+    pick = {k: str(spec[k]) for k in ("id", "name") if k in spec}
+    return AppLink(kind=spec["type"].lower(), **pick)
+
+
+def check_meaning(data: dict[str, Any], manifest: Manifest) -> None:
+    """Defaults merged field by field and cell by cell, the Powerpack's own values winning."""
+    defaults = data.get("defaults") or {}
+    pps = data.get("powerpacks") or {}
+    assert list(manifest.powerpacks) == list(pps)
+    for name, own in pps.items():
+        spec, got = {**defaults, **(own or {})}, manifest.powerpacks[name]
+        assert got.sticky_sender == spec.get("sticky_sender")
+        assert got.local_connect == spec.get("local_connect")
+        assert got.application == (
+            expected_app(spec["application"]) if "application" in spec else None
+        )
+        assert got.renamed_from == (
+            str(own["renamed_from"]) if own and "renamed_from" in own else None
+        )
+        matrix = {}
+        for source in (defaults, own or {}):
+            for country, services in (source.get("number_priority") or {}).items():
+                for service, cell in services.items():
+                    matrix[f"{country}.{service}"] = tuple(cell)
+        assert got.number_priority == matrix
+
+
+def agree(data: dict[str, Any], style: str) -> None:
+    schema_ok = jsonschema.Draft202012Validator(manifest_json_schema()).is_valid(data)
+    manifest = check(render(data, style))
+    assert (manifest is not None) == (schema_ok and renames_ok(data)), (data, style)
+    if manifest is not None:
+        check_meaning(data, manifest)
+
+
+@QUICK
+@given(manifests, st.sampled_from(["json", "block", "flow"]))
+def test_random_structures_agree_with_schema(data: dict[str, Any], style: str) -> None:
+    agree(data, style)
+
+
+@pytest.mark.slow
+@LONG
+@given(manifests, st.sampled_from(["json", "block", "flow"]))
+def test_random_structures_agree_with_schema_long(data: dict[str, Any], style: str) -> None:
+    agree(data, style)
+
+
+@pytest.mark.slow
+@LONG
+@given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=3), max_size=60).map("".join))
+def test_yaml_like_text_long(text: str) -> None:
+    check(text)
