@@ -93,13 +93,20 @@ class Env:
     def run(
         self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
     ) -> Result:
+        """Run the CLI with this sandbox's credentials and URL in the environment."""
+        creds = {
+            "PLIVO_AUTH_ID": self.sb.auth_id,
+            "PLIVO_AUTH_TOKEN": self.sb.auth_token,
+            "PLIVO_API_URL": self.sb.url,
+        }
+        return self.run_plain(*args, env={**creds, **(env or {})}, stdin=stdin)
+
+    def run_plain(
+        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+    ) -> Result:
+        """Run the CLI with a clean environment: no PLIVO_* or GITHUB_* unless given."""
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "GITHUB_"))}
-        full_env.update(
-            PLIVO_AUTH_ID=self.sb.auth_id,
-            PLIVO_AUTH_TOKEN=self.sb.auth_token,
-            PLIVO_API_URL=self.sb.url,
-            NO_COLOR="1",
-        )
+        full_env["NO_COLOR"] = "1"
         full_env.update(env or {})
         proc = subprocess.run(
             [sys.executable, "-m", "reconciler", *args],
