@@ -476,6 +476,16 @@ def sandbox_show(state_path: str) -> int:
     return EXIT_OK
 
 
+def github_error_annotations(error: ManifestError) -> None:
+    """In GitHub Actions, each manifest problem also becomes an `::error` on its line."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    for p in error.problems:
+        message = f"{p.path}: {p.message}" if p.path else p.message
+        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        err(f"::error file={p.file},line={p.line},col={p.col},title=powerpacks::{message}")
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI; user errors become one message and exit 1, usage errors exit 1 (never 2)."""
     try:
@@ -489,6 +499,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except ManifestError as e:  # one located line per problem, then a count
         for problem in e.problems:
             err(str(problem))
+        github_error_annotations(e)
         count = len(e.problems)
         err(f"Error: {count} problem{'' if count == 1 else 's'} in the manifest")
         code = EXIT_ERROR
