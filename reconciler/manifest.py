@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -24,11 +25,10 @@ from reconciler.manifest_fields import (
     root_unknown,
     suggest,
 )
-from reconciler.manifest_schema import (
+from reconciler.manifest_keys import (
     DEFAULTS_KEYS,
     POWERPACK_KEYS,
     ROOT_KEYS,
-    manifest_json_schema,
 )
 from reconciler.manifest_yaml import compose, describe, quote, scalar, text_of
 from reconciler.models import DesiredPowerpack, Loc, Manifest
@@ -36,6 +36,13 @@ from reconciler.models import DesiredPowerpack, Loc, Manifest
 __all__ = ["load_manifest", "manifest_json_schema", "parse_manifest"]
 
 SUPPORTED_VERSION = 1
+
+
+def manifest_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the manifest file (built from pydantic models: imported only here)."""
+    from reconciler.manifest_schema import manifest_json_schema as build
+
+    return build()
 
 
 def load_manifest(path: str) -> Manifest:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import Problem
-from reconciler.manifest_schema import (
+from reconciler.manifest_keys import (
     APPLICATION_KEYS,
     BLANK_CHARS,
     CONTROL_CHARS,

@@ -12,17 +12,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
+from reconciler import manifest_keys as keys
+from reconciler.manifest_keys import NAME_PATTERN
 from reconciler.models import COUNTRIES, SENDER_TYPES, SERVICES
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _PHLO = "^[pP][hH][lL][oO]$"
-# A name: one line (no control characters), no blank at either end. Written with explicit classes so
-# Python's `re` (the walker, jsonschema) and editors' ECMA regexes read it the same way.
-CONTROL_CHARS = r"\x00-\x1f\x7f"
-BLANK_CHARS = r" \x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-NAME_PATTERN = (
-    f"^[^{CONTROL_CHARS}{BLANK_CHARS}]([^{CONTROL_CHARS}]*[^{CONTROL_CHARS}{BLANK_CHARS}])?$"
-)
 _NAME = NAME_PATTERN
 _SENDERS = ", ".join(SENDER_TYPES)
 
@@ -171,10 +166,11 @@ class ManifestFile(_File):
     ]
 
 
-POWERPACK_KEYS: tuple[str, ...] = tuple(PowerpackSpec.model_fields)
-DEFAULTS_KEYS: tuple[str, ...] = tuple(DefaultsSpec.model_fields)
-ROOT_KEYS: tuple[str, ...] = tuple(ManifestFile.model_fields)
-APPLICATION_KEYS: tuple[str, ...] = tuple(ApplicationRef.model_fields)
+# The walker reads the key lists of `manifest_keys`; the models here must list the same keys.
+assert tuple(PowerpackSpec.model_fields) == keys.POWERPACK_KEYS
+assert tuple(DefaultsSpec.model_fields) == keys.DEFAULTS_KEYS
+assert tuple(ManifestFile.model_fields) == keys.ROOT_KEYS
+assert tuple(ApplicationRef.model_fields) == keys.APPLICATION_KEYS
 assert tuple(NumberPriority.model_fields) == COUNTRIES, "NumberPriority must list every country"
 assert tuple(ServiceOrders.model_fields) == SERVICES, "ServiceOrders must list every service"
 
