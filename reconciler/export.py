@@ -21,7 +21,10 @@ from reconciler.yamledit import (
     delete_key,
     insert_ordered,
     keep_original_lines,
+    put_rest,
     rename_key,
+    tail,
+    take_rest,
 )
 
 MODELINE = "yaml-language-server: $schema=powerpacks.schema.json"
@@ -176,7 +179,13 @@ def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml")
     for name in [n for n in pps if n in by_name]:
         update_powerpack(pps, name, by_name[name], defaults, live)
     missing = [by_name[n] for n in sorted(by_name) if n not in pps]
-    add_powerpacks(pps, missing, defaults, live)
+    if missing and not pps:  # `powerpacks: {}` becomes a block; lines after it stay after it
+        pps.fa.set_block_style()
+        rest = take_rest((doc, "powerpacks"))
+        add_powerpacks(pps, missing, defaults, live)
+        put_rest(tail(pps, missing[-1].name), rest)
+    else:
+        add_powerpacks(pps, missing, defaults, live)
     return keep_original_lines(text, baseline, dump(doc, yaml))
 
 
@@ -210,26 +219,27 @@ def mapping_indent(text: str) -> int:
 
 
 def powerpacks_node(doc: Any) -> CommentedMap:
-    """The `powerpacks` mapping, made a block mapping when it is `{}` or empty."""
+    """The `powerpacks` mapping (a validated file has one, possibly `{}`)."""
     pps = doc.get("powerpacks")
     if not isinstance(pps, CommentedMap):
         doc["powerpacks"] = pps = CommentedMap()
-    if not pps:
-        pps.fa.set_block_style()
     return pps
 
 
 def undo_pending_renames(pps: CommentedMap, by_name: dict[str, LivePowerpack]) -> None:
-    """`new: {renamed_from: old}` with only `old` live: the file goes back to `old`, as live is."""
+    """Make each `renamed_from` agree with live: a pending rename is undone, a moot one dropped."""
     for name in list(pps):
         body = pps[name]
         old = body.get("renamed_from") if isinstance(body, CommentedMap) else None
-        if old is None or name in by_name or old not in by_name or old in pps:
-            continue
-        delete_key(body, "renamed_from")
-        rename_key(pps, name, old)
+        if old is None or old not in by_name:
+            continue  # nothing live has the old name: inert, the rename is done (or never was)
+        delete_key(body, "renamed_from")  # `old` is live: it gets its own entry
+        key = name
+        if name not in by_name and old not in pps:
+            rename_key(pps, name, old)  # pending rename: the file goes back to the live name
+            key = old
         if not body:
-            pps[old] = None  # `old:` alone, as an empty body is written
+            pps[key] = None  # `name:` alone, as an empty body is written
 
 
 def update_powerpack(
