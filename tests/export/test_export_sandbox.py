@@ -1,0 +1,62 @@
+"""`powerpacks export` end to end on the sandbox demo account: then `plan` has nothing to do."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.sandbox import Sandbox
+from tests.e2e.conftest import Env
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Any:
+    work = tmp_path / "repo"
+    work.mkdir()
+    with Sandbox(tmp_path / "sandbox.json") as sb:
+        yield Env(sb=sb, cwd=work)
+
+
+def test_export_of_the_demo_account_plans_to_nothing(env: Env) -> None:
+    exported = env.run("export", "-o", "exported.yaml")
+    assert exported.code == 0, exported.err
+    text = (env.cwd / "exported.yaml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=powerpacks.schema.json\n")
+    assert env.run("export").out == text  # stdout and -o write the same thing
+    assert env.run("validate", "-f", "exported.yaml").code == 0
+    planned = env.run("plan", "-f", "exported.yaml", "--detailed-exitcode")
+    assert planned.code == 0, planned.out + planned.err
+    assert "No changes." in planned.out
+
+
+def test_merge_adopts_the_drift_keeps_comments_and_is_stable(env: Env) -> None:
+    shutil.copy(REPO / "powerpacks.yaml", env.cwd / "powerpacks.yaml")
+    before = (env.cwd / "powerpacks.yaml").read_text()
+    assert env.run("plan", "--detailed-exitcode").code == 2  # the demo drifts from the example
+
+    merged = env.run("export", "--merge", "powerpacks.yaml")
+    assert merged.code == 0, merged.err
+    after = (env.cwd / "powerpacks.yaml").read_text()
+    assert after != before
+    assert "# keep a destination on the same sender number" in after
+    assert after.startswith(before.split("version:")[0])  # the header comment block is intact
+    planned = env.run("plan", "--detailed-exitcode")
+    assert planned.code == 0, planned.out + planned.err
+
+    again = env.run("export", "--merge", "powerpacks.yaml")
+    assert again.code == 0 and "already up to date" in again.err
+    assert (env.cwd / "powerpacks.yaml").read_text() == after
+
+
+def test_merge_of_a_bad_manifest_writes_nothing(env: Env) -> None:
+    bad = "version: 1\npowerpacks:\n  a: {stiky_sender: true}\n"
+    (env.cwd / "powerpacks.yaml").write_text(bad)
+    result = env.run("export", "--merge", "powerpacks.yaml")
+    assert result.code == 1
+    assert "powerpacks.yaml:3:" in result.err and "Traceback" not in result.err
+    assert (env.cwd / "powerpacks.yaml").read_text() == bad

@@ -1,0 +1,171 @@
+"""The GitHub recipes and the pre-commit hook: their `powerpacks` commands run against the sandbox.
+
+`workflow_commands(path)` pulls each `powerpacks ...` command line out of a workflow's `run:` steps,
+so the recipes are tested as written and can't rot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from ruamel.yaml import YAML
+
+from reconciler.sandbox import Sandbox
+from tests.e2e.conftest import Env
+
+REPO = Path(__file__).resolve().parents[2]
+RECIPES = REPO / "examples" / "github"
+SHELL_OPERATORS = {">", ">>", "<", "|", "||", "&&", ";", "&", "2>", "2>&1"}
+
+
+def load_yaml(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+def run_scripts(workflow: Any) -> list[str]:
+    """Every `run:` script of every job, in file order."""
+    return [
+        step["run"]
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if "run" in step
+    ]
+
+
+def workflow_commands(path: str | Path) -> list[list[str]]:
+    """Each `powerpacks ...` command of a workflow, as argv, cut before redirections and pipes."""
+    commands = []
+    for script in run_scripts(load_yaml(Path(path))):
+        for line in script.replace("\\\n", " ").splitlines():
+            if not line.strip().startswith("powerpacks "):
+                continue
+            argv = []
+            for token in shlex.split(line):
+                if token in SHELL_OPERATORS or re.match(r"^\d?>", token):
+                    break
+                argv.append(token)
+            commands.append(argv)
+    return commands
+
+
+def command(path: Path, verb: str) -> list[str]:
+    found = [c for c in workflow_commands(path) if c[1] == verb]
+    assert len(found) == 1, found
+    return found[0][1:]
+
+
+def test_each_recipe_is_a_workflow_with_its_commands() -> None:
+    assert workflow_commands(RECIPES / "plan.yml") == [
+        ["powerpacks", "validate", "-f", "powerpacks.yaml"],
+        [
+            "powerpacks",
+            "plan",
+            "-f",
+            "powerpacks.yaml",
+            "--format",
+            "markdown",
+            "--out",
+            "plan.json",
+            "--detailed-exitcode",
+        ],
+    ]
+    assert workflow_commands(RECIPES / "apply.yml") == [
+        ["powerpacks", "apply", "--plan", "plan.json", "--auto-approve"]
+    ]
+    assert workflow_commands(RECIPES / "drift.yml") == [
+        [
+            "powerpacks",
+            "plan",
+            "-f",
+            "powerpacks.yaml",
+            "--format",
+            "markdown",
+            "--detailed-exitcode",
+        ]
+    ]
+
+
+def test_recipes_use_the_secrets_and_the_right_triggers() -> None:
+    plan, apply, drift = (load_yaml(RECIPES / f"{n}.yml") for n in ("plan", "apply", "drift"))
+    # YAML 1.1 loaders read the key `on` as True; ruamel's safe loader keeps "on".
+    assert "pull_request" in plan["on"] and apply["on"]["push"]["branches"] == ["main"]
+    assert "schedule" in drift["on"]
+    for workflow in (plan, apply, drift):
+        env = next(iter(workflow["jobs"].values()))["env"]
+        assert env["PLIVO_AUTH_ID"] == "${{ secrets.PLIVO_AUTH_ID }}"
+        assert env["PLIVO_AUTH_TOKEN"] == "${{ secrets.PLIVO_AUTH_TOKEN }}"
+    script = next(
+        s["with"]["script"]
+        for s in plan["jobs"]["plan"]["steps"]
+        if "with" in s and "script" in s["with"]
+    )
+    assert "<!-- powerpacks-plan -->" in script and "updateComment" in script
+    uploads = [s for s in plan["jobs"]["plan"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert uploads and uploads[0]["with"]["path"] == "plan.json"
+    assert "gh run download" in "\n".join(run_scripts(apply))
+    assert "gh issue create" in "\n".join(run_scripts(drift))
+
+
+def test_pre_commit_hook() -> None:
+    hooks = load_yaml(REPO / ".pre-commit-hooks.yaml")
+    hook = next(h for h in hooks if h["id"] == "powerpacks-validate")
+    assert hook["language"] == "python"
+    assert shlex.split(hook["entry"]) == ["powerpacks", "validate", "-f"]
+    files = re.compile(hook["files"])
+    assert files.search("powerpacks.yaml") and files.search("deploy/powerpacks-prod.yaml")
+    assert not files.search("powerpacks.schema.json") and not files.search("other.yaml")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Any:
+    """The demo account in a sandbox, and the repository's example manifest in a work folder."""
+    work = tmp_path / "repo"
+    work.mkdir()
+    shutil.copy(REPO / "powerpacks.yaml", work / "powerpacks.yaml")
+    with Sandbox(tmp_path / "sandbox.json") as sb:
+        yield Env(sb=sb, cwd=work)
+
+
+def actions_env(env: Env) -> dict[str, str]:
+    return {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(env.cwd / "summary.md")}
+
+
+def test_recipes_run_in_order_against_the_sandbox(env: Env) -> None:
+    """PR: validate + plan (changes: exit 2); merge: apply the saved plan; night: no drift."""
+    gh = actions_env(env)
+    assert env.run(*command(RECIPES / "plan.yml", "validate"), env=gh).code == 0
+    planned = env.run(*command(RECIPES / "plan.yml", "plan"), env=gh)
+    assert planned.code == 2, planned.err
+    assert "|" in planned.out  # the Markdown plan, as the PR comment gets it
+    assert (env.cwd / "summary.md").read_text().strip()
+    saved = json.loads((env.cwd / "plan.json").read_text())
+    manifest_sha = hashlib.sha256((env.cwd / "powerpacks.yaml").read_bytes()).hexdigest()
+    assert saved["manifest"]["sha256"] == manifest_sha  # what apply.yml checks with sha256sum
+
+    applied = env.run(*command(RECIPES / "apply.yml", "apply"), env=gh)
+    assert applied.code == 0, applied.err
+
+    drift = env.run(*command(RECIPES / "drift.yml", "plan"), env=gh)
+    assert drift.code == 0, drift.out + drift.err
+
+
+def test_apply_recipe_refuses_a_stale_plan_and_drift_recipe_sees_it(env: Env) -> None:
+    assert env.run(*command(RECIPES / "plan.yml", "plan")).code == 2
+    live = {p["name"]: p for p in env.sb.snapshot()["powerpacks"]}
+    uuid = live["support"]["uuid"]  # the plan updates it; someone changes it meanwhile
+    url = f"{env.sb.url}/v1/Account/{env.sb.auth_id}/Powerpack/{uuid}/"
+    auth = (env.sb.auth_id, env.sb.auth_token)
+    requests.post(url, json={"local_connect": False}, auth=auth, timeout=10).raise_for_status()
+
+    refused = env.run(*command(RECIPES / "apply.yml", "apply"))
+    assert refused.code == 1
+    assert "support" in refused.err and "Traceback" not in refused.err
+    assert env.run(*command(RECIPES / "drift.yml", "plan")).code == 2
