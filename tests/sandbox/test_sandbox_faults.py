@@ -154,7 +154,7 @@ def test_rate_limit_429_has_retry_after_and_can_be_switched(tmp_path: Path) -> N
 
 
 def test_rate_limit_window_slides(tmp_path: Path) -> None:
-    with Sandbox(tmp_path / "s.json", rate_limit=[2, 0.3]) as sb:
+    with Sandbox(tmp_path / "s.json", rate_limit=[2, 0.6]) as sb:
         assert statuses(sb, 3) == [200, 200, 429]
-        time.sleep(0.35)
+        time.sleep(0.65)
         assert statuses(sb, 1) == [200]
