@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from reconciler import pages
@@ -246,7 +247,8 @@ class PlivoClient:
         try:
             response = self._send(method, path, params, body, min(self.timeout, remaining))
             try:
-                status, data = response.status_code, self._read_body(method, path, response, t0)
+                until = t0 + remaining
+                status, data = response.status_code, self._read_body(method, path, response, until)
             finally:
                 response.close()
         finally:
@@ -287,8 +289,11 @@ class PlivoClient:
         except requests.exceptions.RequestException as e:
             raise self._error(method, path, f"request failed: {_short(e)}") from None
 
-    def _read_body(self, method: str, path: str, response: requests.Response, t0: float) -> bytes:
-        """The body, at most max_body bytes, read within the deadline."""
+    def _read_body(
+        self, method: str, path: str, response: requests.Response, until: float
+    ) -> bytes:
+        """The body, at most max_body bytes, read by `until` (monotonic): a server trickling
+        bytes can't hold a call longer than its deadline."""
         length = response.headers.get("Content-Length", "")
         if length.isdigit() and int(length) > self.max_body:
             raise self._error(
@@ -296,16 +301,16 @@ class PlivoClient:
             )
         chunks, size = [], 0
         try:
-            for chunk in response.iter_content(64 * 1024):
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
                 size += len(chunk)
                 if size > self.max_body:
                     raise self._error(
                         method, path, f"answer too large (over {self.max_body} bytes)"
                     )
-                if time.monotonic() - t0 > self.deadline:
+                if time.monotonic() > until:
                     raise _Retryable("answer too slow", ambiguous=True)
                 chunks.append(chunk)
-        except requests.exceptions.RequestException:
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError):
             raise _Retryable(
                 "connection dropped while reading the answer", ambiguous=True
             ) from None
