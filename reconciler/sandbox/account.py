@@ -138,6 +138,8 @@ class Account:
             "local_connect": True if local is None else local,
             "application_type": link[0] if link else "",
             "application_id": link[1] if link else "",
+            # A partial matrix on create fills the rest from the default, under either switch
+            # (Q2: the default applies to whatever the request leaves out).
             "number_priority": matrix_to_api({**DEFAULT_MATRIX, **(matrix or {})}),
             "created_on": now_iso(),
             "number_pool": {"uuid": str(uuid.uuid4()), "numbers": [], "shortcodes": []},

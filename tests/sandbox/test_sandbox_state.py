@@ -214,3 +214,17 @@ def test_stop_is_idempotent_and_restart_works(tmp_path: Path) -> None:
     sb.stop()
     with sb:
         assert requests.get(f"{sb.url}/", timeout=5).status_code == 404
+
+
+def test_sandbox_imports_nothing_from_the_rest_of_reconciler() -> None:
+    """DESIGN 8: the emulator is an independent reading of the API."""
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "reconciler" / "sandbox"
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level <= 1, f"{module.name} imports from a parent package"
+                assert not (node.module or "").startswith("reconciler"), module.name
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("reconciler") for a in node.names), module.name
