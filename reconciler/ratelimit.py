@@ -51,7 +51,8 @@ class RateLimiter:
     def acquire(self) -> None:
         """Block until a slot is free, then take it."""
         while (wait := self.reserve()) > 0:
-            self.waited += wait
+            with self._lock:
+                self.waited += wait
             self._sleep(wait)
 
     def release(self) -> None:

@@ -215,3 +215,13 @@ def test_a_malformed_object_in_a_list_names_the_call():
         "GET /v1/Account/MA**************EFGH/Powerpack/: the API answered a Powerpack "
         "00000000-0000-4000-8000-000000000001 whose 'sticky_sender' is not a bool (got str)"
     )
+
+
+def test_a_run_under_300_calls_is_never_slowed_by_the_default_cap(sandbox):
+    sb = sandbox(account(280))  # the sandbox enforces 300 per 5 s, like the API
+    m = manifest(**{f"pp-{i:02d}": {"number_priority": US_SMS} for i in range(280)})
+    with sandbox_client(sb, rate_limit=(300, 5.0)) as c:
+        fetch_live(c, m)
+        assert c.limiter is not None and c.limiter.waited == 0
+    assert len(sb.journal()) == 14 + 280
+    assert {e["status"] for e in sb.journal()} == {200}
