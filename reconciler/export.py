@@ -168,8 +168,20 @@ def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml")
     """Rewrite manifest `text` so that it describes `live`, keeping comments, order and layout."""
     validate(text, path)
     check_unique_names(live)
-    yaml, doc = load_round_trip(text)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    source = text.replace("\r\n", "\n")
+    source = source if source.endswith("\n") else source + "\n"
+    yaml, doc = load_round_trip(source)
     baseline = dump(doc, yaml)
+    fold_live(doc, live)
+    edited = dump(doc, yaml)
+    if edited == baseline:
+        return text  # nothing differs: not one byte rewritten
+    return keep_original_lines(source, baseline, edited).replace("\n", newline)
+
+
+def fold_live(doc: Any, live: LiveState) -> None:
+    """Edit the round-trip tree in place until it describes `live`."""
     pps = powerpacks_node(doc)
     by_name = {p.name: p for p in live.powerpacks}
     undo_pending_renames(pps, by_name)
@@ -186,7 +198,6 @@ def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml")
         put_rest(tail(pps, missing[-1].name), rest)
     else:
         add_powerpacks(pps, missing, defaults, live)
-    return keep_original_lines(text, baseline, dump(doc, yaml))
 
 
 def validate(text: str, path: str) -> None:

@@ -69,3 +69,24 @@ def test_unmanaged_fields_stay_unmanaged() -> None:
     )
     text = "version: 1\npowerpacks:\n  a: {sticky_sender: true}\n"
     assert merge_manifest(text, live) == "version: 1\npowerpacks:\n  a: {sticky_sender: false}\n"
+
+
+def test_windows_line_endings_and_a_missing_final_newline() -> None:
+    live = LiveState(
+        powerpacks=(
+            LivePowerpack(uuid="u", name="a", sticky_sender=False, local_connect=True),
+            LivePowerpack(uuid="v", name="b", sticky_sender=True, local_connect=True),
+        )
+    )
+    text = "version: 1   # v\r\npowerpacks:\r\n  a: {sticky_sender: true}"
+    merged = merge_manifest(text, live)
+    assert merged.startswith("version: 1   # v\r\npowerpacks:\r\n  a: {sticky_sender: false}\r\n")
+    assert "\n" not in merged.replace("\r\n", "")  # one line ending throughout
+    assert "  b:\r\n" in merged
+    assert merge_manifest(merged, live) == merged
+    assert_in_sync(merged, live)
+    in_sync = "version: 1\npowerpacks:\n  a: {sticky_sender: false}"  # no final newline
+    assert (
+        merge_manifest(in_sync, live.model_copy(update={"powerpacks": live.powerpacks[:1]}))
+        == in_sync
+    )
