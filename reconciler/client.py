@@ -195,9 +195,12 @@ class PlivoClient:
         """
         method, path = method.upper(), self.full_path(path)
         kind = _kind(method, path)
-        started = self._clock()
+        started: float | None = None
         ambiguous_before = False
         for attempt in range(self.max_retries + 1):
+            if self.limiter:
+                self.limiter.acquire()  # released by _attempt; the deadline starts after this wait
+            started = self._clock() if started is None else started
             remaining = self.deadline - (self._clock() - started)
             try:
                 return self._attempt(method, path, params, body, kind, remaining)
@@ -238,13 +241,12 @@ class PlivoClient:
         return self._error(method, path, reason, e.status)
 
     def _attempt(self, method, path, params, body, kind, remaining: float) -> dict[str, Any]:
-        if remaining <= 0:
-            raise _Retryable("deadline exceeded", ambiguous=False)
-        if self.limiter:
-            self.limiter.acquire()
-        self._count(kind)
+        """One HTTP exchange, holding the rate-limit slot request() took for it."""
         t0 = time.monotonic()
         try:
+            if remaining <= 0:
+                raise _Retryable("deadline exceeded", ambiguous=False)
+            self._count(kind)
             response = self._send(method, path, params, body, min(self.timeout, remaining))
             try:
                 until = t0 + remaining
