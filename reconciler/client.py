@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import random
@@ -13,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -24,6 +22,7 @@ from reconciler.errors import ApiError
 from reconciler.models import mask_account
 from reconciler.pages import Page
 from reconciler.ratelimit import RateLimiter
+from reconciler.wire import api_message, call_kind, check_api_url, retry_after
 
 log = logging.getLogger("reconciler.client")
 
@@ -52,30 +51,6 @@ class _Retryable(Exception):
         self.retry_after: float | None = wait
 
 
-def check_api_url(api_url: str) -> str:
-    """The base URL without trailing slash; plain http only on loopback, where TLS means nothing."""
-    parts = urlsplit(api_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ApiError(f"invalid API URL {api_url!r}: expected https://host[:port]")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ApiError(
-            f"refusing plain http:// API URL {api_url!r}: use https:// "
-            "(http is allowed on loopback only)"
-        )
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ApiError("invalid API URL: no credentials, query or fragment allowed in it")
-    return api_url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class PlivoClient:
     """A Plivo REST client for one account: pooled, rate-capped, retrying, strict about answers.
 
@@ -102,7 +77,7 @@ class PlivoClient:
             raise ApiError("invalid PLIVO_AUTH_ID: expected letters and digits (e.g. MA...)")
         if not auth_token:
             raise ApiError("PLIVO_AUTH_TOKEN is empty")
-        self.api_url = check_api_url(api_url)
+        self.api_url = check_api_url(api_url, auth_token)
         self.auth_id = auth_id
         self.timeout, self.max_retries, self.deadline = timeout, max_retries, deadline
         self.backoff, self.max_body, self.max_workers = backoff, max_body, max(1, max_workers)
@@ -194,7 +169,7 @@ class PlivoClient:
         nothing (429, connection refused) are retried; an ambiguous one raises AmbiguousWriteError.
         """
         method, path = method.upper(), self.full_path(path)
-        kind = _kind(method, path)
+        kind = call_kind(method, path)
         started: float | None = None
         ambiguous_before = False
         for attempt in range(self.max_retries + 1):
@@ -322,18 +297,18 @@ class PlivoClient:
         if status == 429:
             self._count("429")
             raise _Retryable(
-                "rate limited (429)", ambiguous=False, status=429, wait=_retry_after(headers)
+                "rate limited (429)", ambiguous=False, status=429, wait=retry_after(headers)
             )
         if status >= 500:
             raise _Retryable(
-                f"server error {status}", ambiguous=True, status=status, wait=_retry_after(headers)
+                f"server error {status}", ambiguous=True, status=status, wait=retry_after(headers)
             )
         if status == 401:
             raise self._error(method, path, AUTH_MESSAGE, 401)
         if status == 404:
             raise _Retryable("not found (404)", ambiguous=False, status=404)
         if status >= 300:
-            reason = _api_message(raw) or f"HTTP {status}"
+            reason = api_message(raw) or f"HTTP {status}"
             raise self._error(
                 method, path, f"the API refused the request ({status}): {reason}", status
             )
@@ -382,43 +357,6 @@ class PlivoClient:
     ) -> list[dict[str, Any]]:
         """Every object of an offset-paginated list; a partial read is an ApiError (see pages)."""
         return pages.read_all(self, path, params, first)
-
-
-def _kind(method: str, path: str) -> str:
-    """A call's kind for stats: "GET Powerpack list", "GET Powerpack", "POST Powerpack create"..."""
-    parts = [p for p in path.split("/") if p][3:]
-    resource = parts[0] if parts else "?"
-    collection = len(parts) == 1
-    if method == "GET":
-        return f"GET {resource} list" if collection else f"GET {resource}"
-    if method == "POST":
-        return f"POST {resource} create" if collection else f"POST {resource} update"
-    return f"{method} {resource}"
-
-
-def _retry_after(headers) -> float | None:
-    value = headers.get("Retry-After", "")
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds < 1e6 else None
-
-
-def _api_message(raw: bytes) -> str:
-    """The API's `error` text (also nested or as `message`), one line, trimmed; "" if none."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return ""
-    if isinstance(data, dict):
-        for key in ("error", "message"):
-            value = data.get(key)
-            if isinstance(value, dict):
-                value = value.get("error") or value.get("message")
-            if isinstance(value, str) and value.strip():
-                return " ".join(value.split())[:300]
-    return ""
 
 
 def _never_sent(e: requests.exceptions.ConnectionError) -> bool:

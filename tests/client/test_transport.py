@@ -205,11 +205,29 @@ def test_plain_http_is_allowed_on_loopback(url):
         ("ftp://api.plivo.com", "invalid API URL"),
         ("api.plivo.com", "invalid API URL"),
         ("https://user:pw@api.plivo.com", "no credentials"),
+        ("https://api.plivo.com:99999", "invalid API URL"),
+        ("https://api.plivo.com:port", "invalid API URL"),
+        ("https://[::1", "invalid API URL"),
     ],
 )
 def test_other_urls_are_refused(url, expected):
     with pytest.raises(ApiError, match=expected):
         PlivoClient(url, AUTH_ID, TOKEN)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://{AUTH_ID}:{TOKEN}@api.plivo.com",
+        f"http://u:{TOKEN}@api.plivo.com",
+        f"https://api.plivo.com/?token={TOKEN}",
+        f"ftp://api.plivo.com/{TOKEN}",
+    ],
+)
+def test_url_errors_never_repeat_the_token(url):
+    with pytest.raises(ApiError) as e:
+        PlivoClient(url, AUTH_ID, TOKEN)
+    assert TOKEN not in str(e.value) and "invalid API URL" in str(e.value)
 
 
 def test_tls_verification_is_on_and_the_environment_ignored(client):
