@@ -149,8 +149,11 @@ FAULTS = [
 ]
 
 
+SEEDS = [1, 2, *(pytest.param(s, marks=pytest.mark.slow) for s in range(3, 40))]
+
+
 @pytest.mark.parametrize("fault", FAULTS)
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_one_apply_converges_under_faults_without_duplicates(sandbox, fault, seed):
     sb = sandbox(account(30), APPS, seed=seed, faults=[fault])
     m = manifest(
@@ -186,3 +189,15 @@ def test_without_the_cap_the_sandbox_limit_is_met_with_retries(sandbox):
         live = fetch_live(c, m)
     assert all(lp.number_priority for lp in live.powerpacks)
     assert Counter(e["status"] for e in sb.journal())[429] > 0
+
+
+@pytest.mark.parametrize("mode", ["merge", "replace"])
+def test_a_matrix_update_converges_whether_the_api_merges_or_replaces(sandbox, mode):
+    sb = sandbox(account(3), priority_update=mode)
+    m = manifest(**{"pp-01": {"number_priority": US_SMS}})
+    with sandbox_client(sb) as c:
+        result = apply_plan(c, planned(c, sb, m))
+        assert result.ok and result.verified
+        assert plan(m, fetch_live(c, m)).empty
+    (method, _path, body), *_ = writes(sb)
+    assert method == "POST" and len(body["number_priority"]) == 4
