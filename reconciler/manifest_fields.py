@@ -44,6 +44,7 @@ _CONTROL_RE = re.compile(f"[{CONTROL_CHARS}]")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ORDER_TEXT = "shortcode, tollfree and longcode"
 _TIMES = {2: "twice", 3: "3 times"}
+_BOOL_WORDS = ("true", "false", "yes", "no", "on", "off", "y", "n")
 _COUNTRIES_WHAT = f"a mapping of countries ({', '.join(COUNTRIES)})"
 _SERVICES_WHAT = f"a mapping of services ({', '.join(SERVICES)})"
 AppKind = Literal["xml", "phlo"]
@@ -113,6 +114,18 @@ def _found(node: Node) -> str:
     return describe(node)
 
 
+def _bool_hint(node: Node) -> str:
+    """Why a value that reads like a boolean is not one."""
+    if not isinstance(node, ScalarNode):
+        return ""
+    kind, value = scalar(node)
+    if kind != "str" or str(value).lower() not in _BOOL_WORDS:
+        return ""
+    if node.style:
+        return ": write it without quotes"
+    return " (YAML 1.2 reads yes, no, on and off as strings): write true or false"
+
+
 def name_problem(name: str) -> str | None:
     """Why a Powerpack or application name is unusable, or None."""
     if _NAME_RE.match(name):
@@ -158,8 +171,10 @@ class NodeReader:
         found: Pairs = {}
         for key, value in self.pairs(node, path):
             text = key.value if isinstance(key, ScalarNode) else None
-            if text is None or text not in allowed:
-                self.add(key, join(path, str(text)), unknown(str(text)) if text else "empty key")
+            if text is None:
+                self.add(key, path, f"a key must be a name; found {describe(key)}")
+            elif text not in allowed:
+                self.add(key, join(path, text), unknown(text) if text else "empty key")
             elif text in found:
                 first = at(found[text][0])[0]
                 self.add(key, join(path, text), f'duplicate key "{text}" (first at line {first})')
@@ -205,23 +220,15 @@ class NodeReader:
         kind, value = scalar(node) if isinstance(node, ScalarNode) else ("", None)
         if kind == "bool":
             return bool(value)
-        if kind == "null":
-            self.add(
-                node,
-                path,
-                "must be true or false; found nothing: remove the key to leave it unmanaged",
-            )
-        elif kind == "str" and str(value).lower() in ("true", "false", "yes", "no", "on", "off"):
-            self.add(node, path, f"must be true or false, unquoted; found {describe(node)}")
-        else:
-            self.add(node, path, f"must be true or false; found {describe(node)}")
+        self.add(node, path, f"must be true or false; found {_found(node)}{_bool_hint(node)}")
         return None
 
     def name(self, node: Node, path: str) -> str | None:
         text = text_of(node)
         if text is None:
-            quote = " (quote it)" if isinstance(node, ScalarNode) else ""
-            self.add(node, path, f"must be a string{quote}; found {describe(node)}")
+            number = isinstance(node, ScalarNode) and scalar(node)[0] in ("int", "float", "bool")
+            hint = f" (quote it: {quote(node.value)})" if number else ""
+            self.add(node, path, f"must be a string{hint}; found {describe(node)}")
             return None
         problem = name_problem(text)
         if problem:

@@ -13,6 +13,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
@@ -48,12 +54,12 @@ class _Resolver(VersionedResolver):
 
 def compose(text: str, file: str) -> Node | None:
     """Parse one YAML document into nodes (None for an empty document); raises ManifestError."""
-    yaml = YAML(typ="safe")  # the C parser when ruamel.yaml.clib is installed, else pure Python
-    yaml.Resolver = _Resolver
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ruamel warns on reused anchors; YAML allows them
-            return yaml.compose(text)
+            if len(text) > SHALLOW_TEXT:
+                _check_depth(text, file)
+            return _yaml().compose(text)
     except ReaderError as e:
         line, col = position(text, e.position)
         char = chr(e.character) if isinstance(e.character, int) else str(e.character)
@@ -63,6 +69,38 @@ def compose(text: str, file: str) -> Node | None:
         raise ManifestError(yaml_problems(text, file, e)) from None
     except YAMLError as e:  # unmarked: rare, but still one clean message
         raise ManifestError([Problem(file, 1, 1, "", f"invalid YAML: {e}")]) from None
+    except UnicodeEncodeError as e:  # a lone surrogate in text handed to parse_manifest
+        line, col = position(text, e.start)
+        message = f"character U+{ord(text[e.start]):04X} is not valid Unicode"
+        raise ManifestError([Problem(file, line, col, "", message)]) from None
+    except RecursionError:  # the pure-Python parser on a short but deeply nested text
+        raise ManifestError([Problem(file, 1, 1, "", _TOO_DEEP)]) from None
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="safe")  # the C parser when ruamel.yaml.clib is installed, else pure Python
+    yaml.Resolver = _Resolver
+    return yaml
+
+
+# libyaml composes recursively in C and crashes the process past ~20,000 levels of nesting, so a
+# text long enough to nest that deep is first checked by its (iterative) event stream. Each level
+# takes at least one character, so shorter texts are safe as they are.
+SHALLOW_TEXT = 5000
+MAX_DEPTH = 100  # a manifest needs 7 levels
+_TOO_DEEP = f"invalid YAML: nested more than {MAX_DEPTH} levels deep (a manifest needs 7)"
+
+
+_NESTING = {MappingStartEvent: 1, SequenceStartEvent: 1, MappingEndEvent: -1, SequenceEndEvent: -1}
+
+
+def _check_depth(text: str, file: str) -> None:
+    depth = 0
+    for event in _yaml().parse(text):
+        depth += _NESTING.get(type(event), 0)
+        if depth > MAX_DEPTH:
+            line, col = at(event)
+            raise ManifestError([Problem(file, line, col, "", _TOO_DEEP)])
 
 
 def lines(text: str) -> list[str]:
@@ -173,8 +211,8 @@ def _typed(text: str) -> tuple[str, Any]:
     return "str", text
 
 
-def at(node: Node) -> tuple[int, int]:
-    """1-based (line, column) where a node starts."""
+def at(node: Any) -> tuple[int, int]:
+    """1-based (line, column) where a node (or event) starts."""
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
@@ -226,11 +264,10 @@ class _Mark:
 
 
 def settle_empty(key: Node, value: Node) -> None:
-    """Place an empty value just after its key's colon, as libyaml does.
+    """Place an empty value just after its key's colon.
 
-    The pure-Python parser marks it at the next token, which may be lines below, after comments.
+    The parsers disagree (libyaml and ruamel mark it at the colon or at the next token, which may
+    be lines below, after comments); right after the colon is where the value is missing.
     """
-    if isinstance(value, ScalarNode) and value.value == "" and value.style is None:
-        end = key.end_mark
-        if value.start_mark.line > end.line:
-            value.start_mark = _Mark(end.line, end.column + 1)
+    if isinstance(value, ScalarNode) and value.value == "" and not value.style:
+        value.start_mark = _Mark(key.end_mark.line, key.end_mark.column + 1)

@@ -91,3 +91,24 @@ def test_compose_keeps_key_and_value_positions() -> None:
     (key, value), _ = root.value
     assert (key.start_mark.line, key.start_mark.column) == (0, 0)
     assert (value.start_mark.line, value.start_mark.column) == (0, 9)
+
+
+def test_deep_nesting_is_a_clean_error_not_a_crash() -> None:
+    """libyaml composes recursively in C: 50,000 levels would crash the process."""
+    for opener in ("[", "{a: ", "- "):
+        with pytest.raises(ManifestError, match="nested more than 100 levels"):
+            parse_manifest(opener * 50_000, "deep.yaml")
+
+
+def test_short_deep_text_with_the_pure_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    import reconciler.manifest_yaml as manifest_yaml
+
+    _with_pure_parser(monkeypatch, manifest_yaml)
+    with pytest.raises(ManifestError, match="nested more than 100 levels"):
+        parse_manifest("[" * 2000 + "]" * 2000, "deep.yaml")
+
+
+def test_lone_surrogate_in_text() -> None:
+    with pytest.raises(ManifestError) as info:
+        parse_manifest("version: 1\npowerpacks:\n  \ud800: {}\n", "s.yaml")
+    assert str(info.value) == "s.yaml:3:3: character U+D800 is not valid Unicode"

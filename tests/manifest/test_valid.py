@@ -144,5 +144,5 @@ def test_yaml_1_2_booleans_only() -> None:
     """`yes`/`on` are strings in YAML 1.2: an error, never a silent true."""
     from reconciler.errors import ManifestError
 
-    with pytest.raises(ManifestError, match="unquoted"):
+    with pytest.raises(ManifestError, match=r"YAML 1\.2 reads yes, no, on and off as strings"):
         load("version: 1\npowerpacks:\n  a: {sticky_sender: on}\n")
