@@ -96,13 +96,18 @@ def _fill_priorities(
     missing = [lp.uuid for lp in powerpacks if lp.name in names and lp.number_priority is None]
     if not missing:
         return powerpacks
-    read = dict(
-        zip(missing, client.map(lambda u: fetch_powerpack(client, u), missing), strict=True)
-    )
-    for uuid, lp in read.items():
-        if lp.uuid != uuid:
-            raise ApiError(f"GET Powerpack {uuid}: the API answered with Powerpack {lp.uuid}")
+    read = dict(zip(missing, client.map(lambda u: _with_matrix(client, u), missing), strict=True))
     return [read.get(lp.uuid, lp) for lp in powerpacks]
+
+
+def _with_matrix(client: PlivoClient, uuid: str) -> LivePowerpack:
+    """One Powerpack read for its matrix; an API that shows none there shows an empty one."""
+    lp = fetch_powerpack(client, uuid)
+    if lp.uuid != uuid:
+        shown = client.mask(client.full_path(f"{POWERPACKS}{uuid}/"))
+        raise ApiError(f"GET {shown}: the API answered with Powerpack {lp.uuid}")
+    # Powerpacks made before the matrix existed answer without it (plivo-api.md section 3).
+    return lp if lp.number_priority is not None else lp.model_copy(update={"number_priority": {}})
 
 
 def fetch_applications(client: PlivoClient, names: Sequence[str]) -> tuple[LiveApplication, ...]:

@@ -225,3 +225,21 @@ def test_a_run_under_300_calls_is_never_slowed_by_the_default_cap(sandbox):
         assert c.limiter is not None and c.limiter.waited == 0
     assert len(sb.journal()) == 14 + 280
     assert {e["status"] for e in sb.journal()} == {200}
+
+
+def test_a_single_read_without_a_matrix_counts_as_an_empty_matrix():
+    old = powerpack(1)  # a 2019 Powerpack: its GET carries no number_priority
+    with responses.RequestsMock() as api, make_client() as c:
+        api.get(f"{BASE}/Powerpack/", json=page([old], 1))
+        api.get(f"{BASE}/Powerpack/{old['uuid']}/", json=old)
+        live = fetch_live(c, manifest(**{"pp-0001": {"number_priority": US_SMS}}))
+    assert live.powerpacks[0].number_priority == {}
+
+
+def test_a_single_read_answering_another_powerpack_is_refused():
+    one, other = powerpack(1), powerpack(2, matrix=True)
+    with responses.RequestsMock() as api, make_client() as c:
+        api.get(f"{BASE}/Powerpack/", json=page([one], 1))
+        api.get(f"{BASE}/Powerpack/{one['uuid']}/", json=other)
+        with pytest.raises(ApiError, match=rf"^GET /v1/Account/MA\*+EFGH/Powerpack/{one['uuid']}/"):
+            fetch_live(c, manifest(**{"pp-0001": {"number_priority": US_SMS}}))
