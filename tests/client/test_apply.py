@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -201,3 +202,19 @@ def test_a_matrix_update_converges_whether_the_api_merges_or_replaces(sandbox, m
         assert plan(m, fetch_live(c, m)).empty
     (method, _path, body), *_ = writes(sb)
     assert method == "POST" and len(body["number_priority"]) == 4
+
+
+def test_two_applies_at_once_end_in_the_manifest_with_no_duplicates(sandbox):
+    sb = sandbox(account(8), APPS, latency_ms=5)
+    m = manifest(prune=True, **MIXED)
+    with sandbox_client(sb) as c1, sandbox_client(sb) as c2:
+        p1, p2 = planned(c1, sb, m), planned(c2, sb, m)
+        with ThreadPoolExecutor(2) as pool:
+            r1, r2 = pool.map(lambda cp: apply_plan(*cp), [(c1, p1), (c2, p2)])
+        assert plan(m, fetch_live(c1, m)).empty
+    assert names(sb) == Counter(list(MIXED))
+    for result in (r1, r2):
+        for change, why in result.failed:  # a create the other run made first: refused clearly
+            assert change.action == "create" and "(400)" in why, why
+    applied = {c.name for c in r1.applied} | {c.name for c in r2.applied}
+    assert applied == {c.name for c in p1.changes}  # each change done by one run or both
