@@ -121,7 +121,7 @@ def _bool_hint(node: Node) -> str:
     kind, value = scalar(node)
     if kind != "str" or str(value).lower() not in _BOOL_WORDS:
         return ""
-    if node.style:
+    if node.style and str(value).lower() in ("true", "false"):
         return ": write it without quotes"
     return " (YAML 1.2 reads yes, no, on and off as strings): write true or false"
 
@@ -262,7 +262,7 @@ class NodeReader:
         keys = self.mapping(node, path, APPLICATION_KEYS, lambda k: _unknown(k, APPLICATION_KEYS))
         app_type = self.app_type(node, keys, path)
         got = {k: self.name(keys[k][1], join(path, k)) for k in ("id", "name") if k in keys}
-        if app_type is None or None in got.values() or len(keys) < len(got) + 1:
+        if app_type is None or None in got.values():
             return None
         if app_type == "phlo" and "name" in got:
             message = "a PHLO is linked by id only (the API cannot look PHLOs up by name)"
@@ -282,10 +282,10 @@ class NodeReader:
             return None
         value = keys["type"][1]
         text = text_of(value)
-        if text is not None and text.lower() in ("xml", "phlo"):
-            return (
-                "xml" if text.lower() == "xml" else "phlo"
-            )  # the API itself answers "XML" for xml
+        if text is not None and text.lower() == "xml":  # the API itself answers "XML"
+            return "xml"
+        if text is not None and text.lower() == "phlo":
+            return "phlo"
         self.add(value, join(path, "type"), f"must be xml or phlo; found {describe(value)}")
         return None
 
@@ -310,11 +310,12 @@ class NodeReader:
                 node, path, f"must be a list of {_ORDER_TEXT} in order; found {describe(node)}"
             )
             return None
-        items = [self.sender(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
-        if None in items:
+        read = [self.sender(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        items = [item for item in read if item is not None]
+        if len(items) < len(read):  # a bad item is reported already: no permutation noise
             return None
-        if sorted(items) == sorted(SENDER_TYPES):  # type: ignore[type-var]
-            return (items[0], items[1], items[2])  # type: ignore[return-value]
+        if sorted(items) == sorted(SENDER_TYPES):
+            return (items[0], items[1], items[2])
         self.add(node, path, f"must list {_ORDER_TEXT} once each: {_order_fault(items)}")
         return None
 
@@ -322,12 +323,12 @@ class NodeReader:
         text = text_of(node)
         if text in SENDER_TYPES:
             return text
-        hint = suggest(text, SENDER_TYPES) if text is not None else None
-        tail = f': did you mean "{hint}"?' if hint else f" (expected {_ORDER_TEXT})"
         if text is None:
             self.add(node, path, f"must be shortcode, tollfree or longcode; found {describe(node)}")
-        else:
-            self.add(node, path, f'unknown sender type "{text}"{tail}')
+            return None
+        hint = suggest(text, SENDER_TYPES)
+        tail = f': did you mean "{hint}"?' if hint else f" (expected {_ORDER_TEXT})"
+        self.add(node, path, f'unknown sender type "{text}"{tail}')
         return None
 
 
