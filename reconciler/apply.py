@@ -154,7 +154,7 @@ def _send(client: PlivoClient, change: Change, req: ApiRequest) -> list[str]:
             log.info("apply: delete %s: already gone", change.name)
         return []
     if change.action == "create":
-        return verify(change, req.body, _create(client, req))
+        return verify(change, req.body, _create(client, change, req))
     answer = client.request(req.method, req.path, body=req.body)
     return verify(change, req.body, _as_powerpack(client, req.path, answer))
 
@@ -168,7 +168,7 @@ def _as_powerpack(client: PlivoClient, path: str, answer: dict[str, Any]) -> Liv
         return parse_powerpack(client.request("GET", path))
 
 
-def _create(client: PlivoClient, req: ApiRequest) -> LivePowerpack:
+def _create(client: PlivoClient, change: Change, req: ApiRequest) -> LivePowerpack:
     """POST a create, never blindly twice: after an ambiguous failure, look the name up first."""
     name = str(req.body.get("name", ""))
     attempts = client.max_retries + 1
@@ -184,9 +184,13 @@ def _create(client: PlivoClient, req: ApiRequest) -> LivePowerpack:
                 raise
             time.sleep(client.backoff_delay(attempt))
         except ApiError as e:
-            # A 400 after an ambiguous attempt may be "name taken" by our own first try.
-            if attempt == 0 or e.status != 400 or (found := _find(client, name)) is None:
+            # A 400 may be "name taken": by our own lost attempt, or by a concurrent run with the
+            # same intent. The create's goal holds if a Powerpack of that name matches its body.
+            if e.status != 400 or (found := _find(client, name)) is None:
                 raise
+            if attempt == 0 and verify(change, req.body, found):
+                raise
+            log.info("apply: create %s: it exists already (another run?) as intended", name)
             return found
     raise AssertionError("unreachable")  # pragma: no cover
 
