@@ -96,8 +96,12 @@ class ServiceOrders(_File):
 
     model_config = ConfigDict(title="Services")
 
-    SMS: Order | SkipJsonSchema[None] = Field(None, description="Sender order for SMS.")
-    MMS: Order | SkipJsonSchema[None] = Field(None, description="Sender order for MMS.")
+    SMS: Order | SkipJsonSchema[None] = Field(
+        None, title="SMS", description="Sender order for SMS."
+    )
+    MMS: Order | SkipJsonSchema[None] = Field(
+        None, title="MMS", description="Sender order for MMS."
+    )
 
 
 class NumberPriority(_File):
@@ -105,8 +109,8 @@ class NumberPriority(_File):
 
     model_config = ConfigDict(title="Number priority")
 
-    US: ServiceOrders | SkipJsonSchema[None] = Field(None, description="United States.")
-    CA: ServiceOrders | SkipJsonSchema[None] = Field(None, description="Canada.")
+    US: ServiceOrders | SkipJsonSchema[None] = Field(None, title="US", description="United States.")
+    CA: ServiceOrders | SkipJsonSchema[None] = Field(None, title="CA", description="Canada.")
 
 
 class FieldsSpec(_File):
