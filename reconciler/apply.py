@@ -19,6 +19,7 @@ from reconciler.models import (
     ApiRequest,
     Change,
     LivePowerpack,
+    LiveState,
     Plan,
     account_sha256,
     fingerprint,
@@ -43,6 +44,9 @@ class ApplyResult:
     not_attempted: list[Change] = field(default_factory=list)
     verified: bool = True  # every applied write's answer showed the intended values
     problems: list[str] = field(default_factory=list)  # what the answers showed left over
+    # The Powerpack each applied change's answer showed (None for a delete): the API's own view
+    # after the write, so a re-plan can check convergence without reading anything again.
+    answers: dict[str, LivePowerpack | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -132,19 +136,24 @@ def _apply_one(run: _Run, change: Change) -> None:
         _record(run, change, "not_attempted", "an earlier change failed")
         return
     run.event(change, "start", "")
+    problems: list[str] = []
+    answer: LivePowerpack | None = None
     try:
-        problems = [p for req in change.requests for p in _send(run.client, change, req)]
+        for req in change.requests:
+            answer = _send(run.client, change, req)
+            problems += verify(change, req.body, answer) if answer is not None else []
     except ApiError as e:
         run.stop.set()
         _record(run, change, "failed", str(e))
         return
     with run.lock:
         run.result.problems.extend(problems)
+        run.result.answers[change.name] = answer
     _record(run, change, "applied", "; ".join(problems))
 
 
-def _send(client: PlivoClient, change: Change, req: ApiRequest) -> list[str]:
-    """Send one request of a change; return what its answer shows left over."""
+def _send(client: PlivoClient, change: Change, req: ApiRequest) -> LivePowerpack | None:
+    """Send one request of a change; return the Powerpack its answer shows (None: deleted)."""
     if req.method == "DELETE":
         try:
             client.request("DELETE", req.path, body=req.body)
@@ -152,11 +161,23 @@ def _send(client: PlivoClient, change: Change, req: ApiRequest) -> list[str]:
             if e.status != 404:
                 raise
             log.info("apply: delete %s: already gone", change.name)
-        return []
+        return None
     if change.action == "create":
-        return verify(change, req.body, _create(client, change, req))
+        return _create(client, change, req)
     answer = client.request(req.method, req.path, body=req.body)
-    return verify(change, req.body, _as_powerpack(client, req.path, answer))
+    return _as_powerpack(client, req.path, answer)
+
+
+def state_after(live: LiveState, result: ApplyResult) -> LiveState:
+    """The live state as the applied changes' answers show it, for a re-plan without re-reading."""
+    by_uuid = {lp.uuid: lp for lp in live.powerpacks}
+    for change in result.applied:
+        answer = result.answers.get(change.name)
+        if change.uuid:
+            by_uuid.pop(change.uuid, None)
+        if answer is not None:
+            by_uuid[answer.uuid] = answer
+    return live.model_copy(update={"powerpacks": tuple(by_uuid.values())})
 
 
 def _as_powerpack(client: PlivoClient, path: str, answer: dict[str, Any]) -> LivePowerpack:

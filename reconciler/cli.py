@@ -73,7 +73,7 @@ SANDBOX_STATE = ".powerpacks/sandbox.json"
 API_URL_DEFAULT = "https://api.plivo.com"
 
 
-def api_options(f):  # type: ignore[no-untyped-def]
+def api_options(f: Any) -> Any:
     """Options shared by the commands that read the live account."""
     f = click.option("-v", "--verbose", count=True, help="More detail on stderr (no secrets).")(f)
     f = click.option(
@@ -124,15 +124,17 @@ def color_enabled() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def compute_plan(client: Any, auth_id: str, manifest: Any, targets: tuple[str, ...]) -> Any:
-    """fetch -> plan, stamped with the account and the manifest it was made from."""
+def compute_plan(
+    client: Any, auth_id: str, manifest: Any, targets: tuple[str, ...]
+) -> tuple[Any, Any]:
+    """fetch -> (live state, plan stamped with the account and the manifest it was made from)."""
     from reconciler.fetch import fetch_live
     from reconciler.models import account_sha256, mask_account
     from reconciler.plan import plan
 
     live = fetch_live(client, manifest, targets=targets)
     result = plan(manifest, live, targets=targets)
-    return result.model_copy(
+    stamped = result.model_copy(
         update={
             "account": mask_account(auth_id),
             "account_sha256": account_sha256(auth_id),
@@ -140,6 +142,19 @@ def compute_plan(client: Any, auth_id: str, manifest: Any, targets: tuple[str, .
             "manifest_sha256": manifest.sha256,
         }
     )
+    return live, stamped
+
+
+def replan_problems(manifest: Any, live: Any, result: Any) -> list[str]:
+    """Re-plan on the state the write answers show: anything left is a convergence failure."""
+    from reconciler.apply import state_after
+    from reconciler.plan import plan
+
+    again = plan(manifest, state_after(live, result))
+    return [
+        f"{c.action} {c.name} still pending after apply: {', '.join(f.field for f in c.fields)}"
+        for c in again.changes
+    ]
 
 
 def show_plan(the_plan: Any, fmt: str, manifest_name: str) -> None:
@@ -187,7 +202,7 @@ def plan_cmd(
     setup_logging(verbose)
     manifest = load_manifest(manifest_path)
     with connect(sandbox, api_url) as (client, auth_id):
-        the_plan = compute_plan(client, auth_id, manifest, targets)
+        _live, the_plan = compute_plan(client, auth_id, manifest, targets)
     show_plan(the_plan, fmt, manifest_path)
     if out:
         write_file(out, render_json(the_plan) + "\n")
@@ -314,11 +329,12 @@ def apply_cmd(
     saved = read_saved_plan(plan_file) if plan_file else None
     manifest = None if saved is not None else load_manifest(manifest_path)
     with connect(sandbox, api_url) as (client, auth_id):
+        live = None
         if saved is not None:
             check_saved_plan(client, saved, auth_id)
             the_plan = saved
         else:
-            the_plan = compute_plan(client, auth_id, manifest, ())
+            live, the_plan = compute_plan(client, auth_id, manifest, ())
         show_plan(the_plan, "text", the_plan.manifest_path or manifest_path)
         if the_plan.empty:
             return EXIT_OK
@@ -330,6 +346,8 @@ def apply_cmd(
         result = apply_plan(
             client, the_plan, parallelism=parallelism, on_event=progress(len(the_plan.changes))
         )
+    if result.ok and manifest is not None and live is not None:
+        result.problems.extend(replan_problems(manifest, live, result))
     return report(result)
 
 

@@ -39,7 +39,9 @@ class PlanError(ReconcilerError):
 class ApiError(ReconcilerError):
     """The API answered with an error, or could not be reached, after retries."""
 
-    def __init__(self, message: str, *, status: int | None = None, method: str = "", path: str = ""):
+    def __init__(
+        self, message: str, *, status: int | None = None, method: str = "", path: str = ""
+    ):
         self.status = status
         self.method = method
         self.path = path

@@ -129,7 +129,7 @@ class Summary(_Value):
 
 
 class Plan(_Value):
-    """An ordered list of typed changes: renames, updates, creates, deletes; by name within a kind."""
+    """Ordered typed changes: renames, updates, creates, deletes; by name within a kind."""
 
     changes: tuple[Change, ...] = ()
     summary: Summary = Summary()
