@@ -1,0 +1,213 @@
+"""plan and export: reading the live account, planning, rendering."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli.base import (
+    API_URL_DEFAULT,
+    DEFAULT_MANIFEST,
+    EXIT_CHANGES,
+    EXIT_OK,
+    SANDBOX_STATE,
+    cli,
+    err,
+    write_file,
+)
+from reconciler.errors import ReconcilerError
+
+# --- plan / apply / export: connection, rendering and the apply workflow --------------------------
+
+
+def api_options(f: Any) -> Any:
+    """Options shared by the commands that read the live account."""
+    f = click.option("-v", "--verbose", count=True, help="More detail on stderr (no secrets).")(f)
+    f = click.option(
+        "--api-url",
+        envvar="PLIVO_API_URL",
+        default=None,
+        metavar="URL",
+        help=f"API base URL (env PLIVO_API_URL; default {API_URL_DEFAULT}).",
+    )(f)
+    f = click.option(
+        "--sandbox",
+        is_flag=True,
+        help=f"Run against the bundled emulator (state in {SANDBOX_STATE}); no credentials needed.",
+    )(f)
+    return f
+
+
+def setup_logging(verbose: int) -> None:
+    """-v: step-level logs; -vv: every request. Always on stderr."""
+    import logging
+
+    level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(name)s: %(message)s")
+
+
+@contextlib.contextmanager
+def connect(sandbox: bool, api_url: str | None) -> Iterator[tuple[Any, str]]:
+    """Yield (PlivoClient, auth_id) for the real API or for the bundled sandbox on loopback."""
+    from reconciler.client import PlivoClient
+
+    if sandbox:
+        from reconciler.sandbox import Sandbox
+
+        with (
+            Sandbox(SANDBOX_STATE) as sb,
+            PlivoClient(sb.url, sb.auth_id, sb.auth_token) as client,
+        ):
+            yield client, sb.auth_id
+        return
+    auth_id = os.environ.get("PLIVO_AUTH_ID", "").strip()
+    token = os.environ.get("PLIVO_AUTH_TOKEN", "").strip()
+    if not auth_id or not token:
+        missing = [n for n, v in (("PLIVO_AUTH_ID", auth_id), ("PLIVO_AUTH_TOKEN", token)) if not v]
+        raise ReconcilerError(
+            f"{' and '.join(missing)} not set: export the account's credentials, or use --sandbox"
+        )
+    with PlivoClient(api_url or API_URL_DEFAULT, auth_id, token) as client:
+        yield client, auth_id
+
+
+def color_enabled() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def compute_plan(
+    client: Any, auth_id: str, manifest: Any, targets: tuple[str, ...]
+) -> tuple[Any, Any]:
+    """fetch -> (live state, plan stamped with the account and the manifest it was made from)."""
+    from reconciler.fetch import fetch_live
+    from reconciler.models import account_sha256, mask_account
+    from reconciler.plan import plan
+
+    live = fetch_live(client, manifest, targets=targets)
+    result = plan(manifest, live, targets=targets)
+    stamped = result.model_copy(
+        update={
+            "account": mask_account(auth_id),
+            "account_sha256": account_sha256(auth_id),
+            "manifest_path": manifest.path,
+            "manifest_sha256": manifest.sha256,
+        }
+    )
+    return live, stamped
+
+
+def replan_problems(manifest: Any, live: Any, result: Any) -> list[str]:
+    """Re-plan on the state the write answers show: anything left is a convergence failure."""
+    from reconciler.apply import state_after
+    from reconciler.plan import plan
+
+    again = plan(manifest, state_after(live, result))
+    return [
+        f"{c.action} {c.name} still pending after apply: {', '.join(f.field for f in c.fields)}"
+        for c in again.changes
+    ]
+
+
+def show_plan(the_plan: Any, fmt: str, manifest_name: str) -> None:
+    from reconciler import render
+
+    if fmt == "json":
+        click.echo(render.render_json(the_plan))
+    elif fmt == "markdown":
+        click.echo(render.render_markdown(the_plan))
+    else:
+        click.echo(render.render_text(the_plan, color=color_enabled(), manifest_name=manifest_name))
+
+
+def github_report(the_plan: Any) -> None:
+    """In GitHub Actions: Markdown plan to the step summary, annotations for destructive changes."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from reconciler import render
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(render.render_markdown(the_plan) + "\n")
+    for line in render.github_annotations(the_plan):
+        err(line)
+
+
+@cli.command("plan")
+@click.option("-f", "--file", "manifest_path", default=DEFAULT_MANIFEST, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the JSON plan here.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0: no changes, 2: changes, 1: error.")
+@click.option(
+    "--target", "targets", multiple=True, metavar="NAME", help="Plan only these Powerpacks."
+)
+@api_options
+def plan_cmd(
+    manifest_path: str,
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    sandbox: bool,
+    api_url: str | None,
+    verbose: int,
+) -> int:
+    """Show what apply would change in the live account."""
+    from reconciler.manifest import load_manifest
+    from reconciler.render import render_json
+
+    setup_logging(verbose)
+    manifest = load_manifest(manifest_path)
+    with connect(sandbox, api_url) as (client, auth_id):
+        _live, the_plan = compute_plan(client, auth_id, manifest, targets)
+    show_plan(the_plan, fmt, manifest_path)
+    if out:
+        write_file(out, render_json(the_plan) + "\n")
+        err(f"plan: saved to {out}")
+    github_report(the_plan)
+    return EXIT_CHANGES if detailed_exitcode and not the_plan.empty else EXIT_OK
+
+
+@cli.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@click.option(
+    "--merge",
+    "merge_path",
+    type=click.Path(dir_okay=False),
+    help="Merge the live account into this manifest in place, keeping comments.",
+)
+@api_options
+def export_cmd(
+    output: str | None, merge_path: str | None, sandbox: bool, api_url: str | None, verbose: int
+) -> int:
+    """Write the live account as a manifest (to adopt an existing account)."""
+    from reconciler.export import export_manifest, merge_manifest
+    from reconciler.fetch import fetch_everything
+
+    setup_logging(verbose)
+    if output and merge_path:
+        raise click.UsageError("use either -o/--output or --merge, not both")
+    original = None
+    if merge_path:
+        try:
+            original = Path(merge_path).read_text(encoding="utf-8")
+        except OSError as e:
+            raise ReconcilerError(f"cannot read {merge_path}: {e.strerror}") from None
+    with connect(sandbox, api_url) as (client, _auth_id):
+        live = fetch_everything(client)
+    if merge_path and original is not None:
+        merged = merge_manifest(original, live, path=merge_path)
+        write_file(merge_path, merged)
+        err(f"export: {merge_path} {'updated' if merged != original else 'already up to date'}")
+    elif output:
+        write_file(output, export_manifest(live))
+        err(f"export: {len(live.powerpacks)} Powerpack(s) written to {output}")
+    else:
+        click.echo(export_manifest(live), nl=False)
+    return EXIT_OK
