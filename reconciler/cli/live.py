@@ -73,8 +73,22 @@ def connect(sandbox: bool, api_url: str | None) -> Iterator[tuple[Any, str]]:
         raise ReconcilerError(
             f"{' and '.join(missing)} not set: export the account's credentials, or use --sandbox"
         )
-    with PlivoClient(api_url or API_URL_DEFAULT, auth_id, token) as client:
+    with PlivoClient(api_url or API_URL_DEFAULT, auth_id, token, timeout=timeout()) as client:
         yield client, auth_id
+
+
+def timeout() -> float:
+    """Seconds per HTTP call: POWERPACKS_TIMEOUT (for slow links, and for fault tests), else 10."""
+    text = os.environ.get("POWERPACKS_TIMEOUT", "").strip()
+    if not text:
+        return 10.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.1 <= value <= 300:
+        raise ReconcilerError(f"POWERPACKS_TIMEOUT={text!r}: expected seconds from 0.1 to 300")
+    return value
 
 
 def color_enabled() -> bool:
