@@ -1,0 +1,94 @@
+"""One CLI `apply` under API faults at 10-30% converges: no duplicate, no blind create, no loss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import account, blind_repeats, create_log, manifest_names, manifest_text
+
+# (fault spec, sandbox seed): every kind the issue names, at rates from 10% to 30%.
+CI_FAULTS = [
+    ("429:0.2", 1),
+    ("429-retry-after:0.25,retry_after=0.05", 2),
+    ("500:0.2", 3),
+    ("503:0.3", 4),
+    ("drop:0.2", 5),
+    ("drop-after:0.3", 6),
+    ("timeout:0.1,delay=1.5", 7),
+]
+KINDS = [spec.split(":")[0] for spec, _ in CI_FAULTS]
+OPTIONS = {"429-retry-after": ",retry_after=0.05", "timeout": ",delay=1.5"}
+SLOW = [
+    pytest.param(f"{kind}:{rate}{OPTIONS.get(kind, '')}", seed, marks=pytest.mark.slow)
+    for kind in KINDS
+    for rate in (0.1, 0.2, 0.3)
+    for seed in (11, 12, 13)
+]
+TIMEOUT = {"POWERPACKS_TIMEOUT": "0.5"}  # short, so a `timeout` fault is a real read timeout
+
+
+def check_run(w: Any, text: str, result: Any) -> dict[str, int]:
+    """Assert convergence, no duplicate, no blind repeat; return what happened (for figures)."""
+    journal = w.sb.journal()
+    faults = sum(1 for e in journal if "fault" in e)
+    assert result.code == 0, result.err[-3000:]
+    assert "Traceback" not in result.err
+    w.sb.set_faults([])
+    w.check_converged(text)
+    creates = create_log(journal, w.sb.auth_id)
+    for name in manifest_names(text):
+        if name.startswith("new-"):
+            took = [e for e in creates.get(name, []) if e["status"] == 200]
+            assert len(took) == 1, f"{name} was created {len(took)} times"
+    assert blind_repeats(journal, w.sb.auth_id) == []
+    return {"faults": faults, "requests": len(journal)}
+
+
+@pytest.mark.parametrize(("spec", "seed"), [*CI_FAULTS, *SLOW])
+def test_one_cli_apply_converges_under_faults(world: Any, spec: str, seed: int) -> None:
+    w = world(account(12, 4), faults=[spec], seed=seed)
+    text = manifest_text(12, creates=5)
+    w.write(text)
+    verbose = ["-vv"] if spec.startswith("timeout") else []
+    result = w.run("apply", "--auto-approve", *verbose, **TIMEOUT)
+    figures = check_run(w, text, result)
+    assert figures["faults"] > 0, "no fault fired: the test proved nothing"
+    if verbose:  # the client really timed out (0.5 s) before the sandbox's 1.5 s delay ended
+        assert "read timed out" in result.err
+
+
+MIXED = [
+    "429:0.05",
+    "429-retry-after:0.05,retry_after=0.05",
+    "500:0.05",
+    "503:0.05",
+    "drop:0.05",
+    "drop-after:0.05",
+    "timeout:0.03,delay=1.5",
+]
+
+
+MIXED_SEEDS = [21, *(pytest.param(s, marks=pytest.mark.slow) for s in range(22, 32))]
+
+
+@pytest.mark.parametrize("seed", MIXED_SEEDS)
+def test_all_fault_kinds_at_once_about_30_percent(world: Any, seed: int) -> None:
+    w = world(account(12, 4), faults=MIXED, seed=seed)
+    text = manifest_text(12, creates=5)
+    w.write(text)
+    result = w.run("apply", "--auto-approve", "--parallelism", "8", **TIMEOUT)
+    check_run(w, text, result)
+
+
+def test_creates_whose_answers_are_all_lost_are_made_once(world: Any) -> None:
+    """Every create is applied and its answer dropped: each must be found, never re-sent blind."""
+    w = world(account(2, 1), faults=["drop-after:every=1,method=POST"], seed=1)
+    text = "version: 1\npowerpacks:\n" + "".join(f"  new-{i}: {{}}\n" for i in range(4))
+    w.write(text)
+    result = w.run("apply", "--auto-approve")
+    assert result.code == 0, result.err
+    creates = create_log(w.sb.journal(), w.sb.auth_id)
+    assert {n: len(v) for n, v in creates.items()} == {f"new-{i}": 1 for i in range(4)}
+    assert w.names() == {"m-00": 1, "m-01": 1, "keep-0": 1, **{f"new-{i}": 1 for i in range(4)}}
