@@ -22,7 +22,6 @@ from reconciler.yamledit import (
     insert_ordered,
     keep_original_lines,
     put_rest,
-    rename_key,
     tail,
     take_rest,
 )
@@ -165,7 +164,11 @@ BODY_ORDER: tuple[str, ...] = ("renamed_from", *FIELDS)
 
 
 def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml") -> str:
-    """Rewrite manifest `text` so that it describes `live`, keeping comments, order and layout."""
+    """Rewrite manifest `text` to describe `live`, keeping comments, order, layout and pending work.
+
+    Entries not live (pending creates) stay as written; a pending rename keeps its new name and
+    `renamed_from` and takes the fields of the live Powerpack it renames.
+    """
     validate(text, path)
     check_unique_names(live)
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -181,16 +184,18 @@ def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml")
 
 
 def fold_live(doc: Any, live: LiveState) -> None:
-    """Edit the round-trip tree in place until it describes `live`."""
+    """Edit the round-trip tree in place until it describes `live`, pending work kept."""
     pps = powerpacks_node(doc)
     by_name = {p.name: p for p in live.powerpacks}
-    undo_pending_renames(pps, by_name)
-    for name in [n for n in pps if n not in by_name]:
-        delete_key(pps, name)  # in the file only: would be a create, and the file follows live
+    renames = pending_renames(pps, by_name)
+    drop_moot_renames(pps, by_name, renames)
     defaults = doc.get("defaults") or {}
-    for name in [n for n in pps if n in by_name]:
-        update_powerpack(pps, name, by_name[name], defaults, live)
-    missing = [by_name[n] for n in sorted(by_name) if n not in pps]
+    for name in list(pps):
+        source = by_name.get(renames.get(name, name))
+        if source is not None:  # else a pending create: left exactly as written
+            update_powerpack(pps, name, source, defaults, live)
+    claimed = set(pps) | set(renames.values())
+    missing = [by_name[n] for n in sorted(by_name) if n not in claimed]
     if missing and not pps:  # `powerpacks: {}` becomes a block; lines after it stay after it
         pps.fa.set_block_style()
         rest = take_rest((doc, "powerpacks"))
@@ -237,20 +242,33 @@ def powerpacks_node(doc: Any) -> CommentedMap:
     return pps
 
 
-def undo_pending_renames(pps: CommentedMap, by_name: dict[str, LivePowerpack]) -> None:
-    """Make each `renamed_from` agree with live: a pending rename is undone, a moot one dropped."""
+def renamed_from(body: Any) -> Any:
+    """The entry's `renamed_from`, or None."""
+    return body.get("renamed_from") if isinstance(body, CommentedMap) else None
+
+
+def pending_renames(pps: CommentedMap, by_name: dict[str, LivePowerpack]) -> dict[str, str]:
+    """New name -> old name for each rename the plan would make (new not live, old live)."""
+    pairs = {name: renamed_from(pps[name]) for name in pps}
+    return {new: old for new, old in pairs.items() if new not in by_name and old in by_name}
+
+
+def drop_moot_renames(
+    pps: CommentedMap, by_name: dict[str, LivePowerpack], renames: dict[str, str]
+) -> None:
+    """Drop `renamed_from: OLD` when both names are live: it can't apply, and OLD gets an entry.
+
+    A valid file never names another of its Powerpacks in `renamed_from`, so the key must go
+    before OLD is added; the plan ignores it anyway (the new name is already live).
+    """
     for name in list(pps):
+        old = renamed_from(pps[name])
+        if old is None or name in renames or old not in by_name:
+            continue  # pending (the plan renames it) or inert (nothing live is called OLD)
         body = pps[name]
-        old = body.get("renamed_from") if isinstance(body, CommentedMap) else None
-        if old is None or old not in by_name:
-            continue  # nothing live has the old name: inert, the rename is done (or never was)
-        delete_key(body, "renamed_from")  # `old` is live: it gets its own entry
-        key = name
-        if name not in by_name and old not in pps:
-            rename_key(pps, name, old)  # pending rename: the file goes back to the live name
-            key = old
+        delete_key(body, "renamed_from")
         if not body:
-            pps[key] = None  # `name:` alone, as an empty body is written
+            pps[name] = None  # `name:` alone, as an empty body is written
 
 
 def update_powerpack(

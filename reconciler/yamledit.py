@@ -107,17 +107,6 @@ def delete_key(container: CommentedMap, key: str) -> None:
     container.ca.items.pop(key, None)
 
 
-def rename_key(container: CommentedMap, old: str, new: str) -> None:
-    """Give an entry a new key at the same place, with its comments."""
-    pos = list(container).index(old)
-    value = container[old]
-    comments = container.ca.items.pop(old, None)
-    del container[old]
-    container.insert(pos, new, value)
-    if comments is not None:
-        container.ca.items[new] = comments
-
-
 def blank_line_between(container: CommentedMap) -> bool:
     """Are the entries of this mapping separated by blank lines (so new ones should be too)?"""
     keys = list(container)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ def test_export_of_the_demo_account_plans_to_nothing(env: Env) -> None:
     assert "No changes." in planned.out
 
 
-def test_merge_adopts_the_drift_keeps_comments_and_is_stable(env: Env) -> None:
+def test_merge_adopts_the_drift_keeps_pending_work_and_comments_and_is_stable(env: Env) -> None:
     shutil.copy(REPO / "powerpacks.yaml", env.cwd / "powerpacks.yaml")
     before = (env.cwd / "powerpacks.yaml").read_text()
     assert env.run("plan", "--detailed-exitcode").code == 2  # the demo drifts from the example
@@ -45,8 +46,18 @@ def test_merge_adopts_the_drift_keeps_comments_and_is_stable(env: Env) -> None:
     assert after != before
     assert "# keep a destination on the same sender number" in after
     assert after.startswith(before.split("version:")[0])  # the header comment block is intact
-    planned = env.run("plan", "--detailed-exitcode")
-    assert planned.code == 0, planned.out + planned.err
+    assert "  alerts:\n    renamed_from: alerts-old" in after  # the pending rename is kept
+    assert "  onboarding:" in after  # and so is the pending create
+    planned = env.run("plan", "--format", "json", "--detailed-exitcode")
+    assert planned.code == 2, planned.err  # left: exactly the file's pending work
+    changes = [
+        (c["action"], c["name"], [(f["field"], f["before"], f["after"]) for f in c["fields"]])
+        for c in json.loads(planned.out)["changes"]
+    ]
+    assert changes == [
+        ("update", "alerts", [("name", "alerts-old", "alerts")]),
+        ("create", "onboarding", [("sticky_sender", None, True), ("local_connect", None, True)]),
+    ]
 
     again = env.run("export", "--merge", "powerpacks.yaml")
     assert again.code == 0 and "already up to date" in again.err

@@ -9,8 +9,10 @@ import pytest
 
 from reconciler.errors import ManifestError
 from reconciler.export import export_manifest, merge_manifest
+from reconciler.manifest import parse_manifest
 from reconciler.models import LivePowerpack, LiveState
-from tests.export.helpers import assert_in_sync
+from reconciler.plan import plan
+from tests.export.helpers import assert_in_sync, assert_only_pending
 
 CASES = Path(__file__).parent / "merge_cases"
 
@@ -27,7 +29,7 @@ def test_golden_merge(case: str) -> None:
     merged = merge_manifest(before, live)
     assert merged == after
     assert merge_manifest(merged, live) == merged  # idempotent
-    assert_in_sync(merged, live)
+    assert_only_pending(merged, before, live)
 
 
 def test_golden_cases_cover_the_promises() -> None:
@@ -36,9 +38,15 @@ def test_golden_cases_cover_the_promises() -> None:
     for comment in [line.split("#", 1)[1] for line in before.splitlines() if "#" in line]:
         if "renamed in place" not in comment and "new pool" not in comment:
             assert comment in after  # every comment of a kept line survives
-    assert "alerts-old:" in after and "renamed_from" not in after  # pending rename undone
-    assert "onboarding" not in after  # in the file only: removed, as live has none
-    assert after.index("billing:") < after.index("legacy:")  # added, sorted, at the end
+    assert "  alerts:\n    renamed_from: alerts-old" in after  # pending rename kept
+    assert "alerts-old:" not in after  # ...and its live Powerpack not added a second time
+    assert "  onboarding:                  # new pool" in after  # pending create kept
+    assert after.index("onboarding:") < after.index("billing:") < after.index("legacy:")
+    before, live, after = load_case("renames")
+    for line in ("new-a:", "renamed_from: old-a", "fresh: {renamed_from: ghost", "brand-new:"):
+        assert line in after
+    assert "both-old:" in after and "renamed_from: both-old" not in after  # moot: dropped
+    assert plan(parse_manifest(after, "powerpacks.yaml"), live).summary.create == 2
     before, _, after = load_case("in-sync")
     assert before == after  # nothing differs: not one byte rewritten
     before, _, after = load_case("spacing")
