@@ -38,20 +38,32 @@ def read_all(
     if total > step == 0:
         raise _incomplete(shown, f"total_count is {total} but the first page is empty")
     offsets = list(range(step, total, step)) if step else []
-    pages = client.map(lambda offset: _page(client, path, params, offset, shown), offsets)
-    for offset, (page_total, page) in zip(offsets, pages, strict=True):
-        expected = min(step, total - offset)
-        if page_total != total:
-            raise _incomplete(
-                shown, f"total_count changed from {total} to {page_total} while paging"
-            )
-        if len(page) != expected:
-            raise _incomplete(
-                shown, f"the page at offset {offset} has {len(page)} objects, expected {expected}"
-            )
-        objects.extend(page)
+    seen = {_identity(o) for o in objects}
+    # Pages are read in batches and checked after each: a server that ignores offset or keeps
+    # answering empty pages (endless pagination) is stopped after one batch, not thousands of calls.
+    batch = client.max_workers * 4
+    for start in range(0, len(offsets), batch):
+        chunk = offsets[start : start + batch]
+        pages = client.map(lambda offset: _page(client, path, params, offset, shown), chunk)
+        for offset, (page_total, page) in zip(chunk, pages, strict=True):
+            _check_page(offset, page_total, len(page), total, step, shown)
+            ids = {_identity(o) for o in page}
+            if len(ids) != len(page) or not seen.isdisjoint(ids):
+                raise _incomplete(shown, "pages repeated objects")
+            seen |= ids
+            objects.extend(page)
     _check_complete(objects, total, shown)
     return objects
+
+
+def _check_page(offset: int, page_total: int, size: int, total: int, step: int, shown: str):
+    expected = min(step, total - offset)
+    if page_total != total:
+        raise _incomplete(shown, f"total_count changed from {total} to {page_total} while paging")
+    if size != expected:
+        raise _incomplete(
+            shown, f"the page at offset {offset} has {size} objects, expected {expected}"
+        )
 
 
 def _shown(client: PlivoClient, path: str) -> str:
