@@ -196,7 +196,7 @@ def blind_repeats(journal: list[dict[str, Any]], auth_id: str) -> list[str]:
 
 # --- a hostile HTTP server for answers the sandbox can't give ------------------------------------
 
-Answer = tuple[int, dict[str, str], bytes]
+Answer = tuple[int, dict[str, str], Any]  # body: bytes, or a callable writing a stream
 Behaviour = Callable[["Hostile", str, str, dict[str, str]], Answer | None]
 
 
@@ -275,6 +275,16 @@ class Hostile:
                 if hostile.behave is not None:
                     answer = hostile.behave(hostile, self.command, parts.path, query)
                 status, headers, body = answer or hostile.normal(self.command, parts.path, query)
+                if callable(body):  # a streaming answer: no length, the body writes itself
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        body(self.wfile)
+                    return
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
