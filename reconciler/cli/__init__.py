@@ -26,7 +26,10 @@ def github_error_annotations(error: ManifestError) -> None:
     for p in error.problems:
         message = f"{p.path}: {p.message}" if p.path else p.message
         message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        err(f"::error file={p.file},line={p.line},col={p.col},title=powerpacks::{message}")
+        # A property value also escapes `:` and `,` (GitHub's rules), or `a,b.yaml` splits.
+        file = p.file.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        file = file.replace(":", "%3A").replace(",", "%2C")
+        err(f"::error file={file},line={p.line},col={p.col},title=powerpacks::{message}")
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -43,8 +46,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         for problem in e.problems:
             err(str(problem))
         github_error_annotations(e)
-        count = len(e.problems)
-        err(f"Error: {count} problem{'' if count == 1 else 's'} in the manifest")
+        count, files = len(e.problems), len({p.file for p in e.problems})
+        where = "the manifest" if files < 2 else f"{files} manifests"  # `validate a.yaml b.yaml`
+        err(f"Error: {count} problem{'' if count == 1 else 's'} in {where}")
         code = EXIT_ERROR
     except ReconcilerError as e:
         err(f"Error: {e}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from reconciler.cli.base import (
@@ -14,19 +16,42 @@ from reconciler.cli.base import (
 
 
 @cli.command("validate")
-@click.option("-f", "--file", "manifest_path", default=DEFAULT_MANIFEST, show_default=True)
-def validate_cmd(manifest_path: str) -> int:
-    """Check the manifest offline: syntax, schema and semantic rules."""
+@click.option(
+    "-f",
+    "--file",
+    "manifest_paths",
+    multiple=True,
+    metavar="FILE",
+    help=f"A manifest to check (repeatable; default {DEFAULT_MANIFEST}).",
+)
+@click.argument("files", nargs=-1, metavar="[FILES]...")
+def validate_cmd(manifest_paths: tuple[str, ...], files: tuple[str, ...]) -> int:
+    """Check manifests offline: syntax, schema and semantic rules; every problem of every file."""
+    from reconciler.errors import ManifestError
     from reconciler.manifest import load_manifest
 
-    manifest = load_manifest(manifest_path)
+    problems = []
+    # Each file once, in the order given: pre-commit may pass the -f file again as an argument.
+    for path in dict.fromkeys([*manifest_paths, *files]) or [DEFAULT_MANIFEST]:
+        try:
+            manifest = load_manifest(path)
+        except ManifestError as e:
+            problems.extend(e.problems)
+            continue
+        click.echo(valid_line(path, manifest))
+    if problems:
+        raise ManifestError(problems)
+    return EXIT_OK
+
+
+def valid_line(path: str, manifest: Any) -> str:
+    """`powerpacks.yaml: valid: 3 Powerpacks, 1 rename(s), prune off`."""
     count = len(manifest.powerpacks)
     renames = sum(1 for p in manifest.powerpacks.values() if p.renamed_from)
-    click.echo(
-        f"{manifest_path}: valid: {count} Powerpack{'' if count == 1 else 's'}"
+    return (
+        f"{path}: valid: {count} Powerpack{'' if count == 1 else 's'}"
         f"{f', {renames} rename(s)' if renames else ''}, prune {'on' if manifest.prune else 'off'}"
     )
-    return EXIT_OK
 
 
 @cli.command("schema")

@@ -118,7 +118,8 @@ def test_pre_commit_hook() -> None:
     hooks = load_yaml(REPO / ".pre-commit-hooks.yaml")
     hook = next(h for h in hooks if h["id"] == "powerpacks-validate")
     assert hook["language"] == "python"
-    assert shlex.split(hook["entry"]) == ["powerpacks", "validate", "-f"]
+    assert shlex.split(hook["entry"]) == ["powerpacks", "validate"]  # takes any number of files
+    assert hook["pass_filenames"] is True
     files = re.compile(hook["files"])
     assert files.search("powerpacks.yaml") and files.search("deploy/powerpacks-prod.yaml")
     assert not files.search("powerpacks.schema.json") and not files.search("other.yaml")
