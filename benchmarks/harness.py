@@ -57,6 +57,8 @@ class SandboxProcess:
             command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
         )
         self.env = self._read_exports()
+        if not rate_limit:  # an account without the limit: the client's own cap goes too
+            self.env["POWERPACKS_RATE_LIMIT"] = "off"
 
     def _read_exports(self) -> dict[str, str]:
         env: dict[str, str] = {}

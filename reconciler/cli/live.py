@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -45,11 +46,41 @@ def api_options(f: Any) -> Any:
 
 
 def setup_logging(verbose: int) -> None:
-    """-v: step-level logs; -vv: every request. Always on stderr."""
-    import logging
-
+    """-v: step-level logs; -vv: every request. Always on stderr, never the token."""
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(name)s: %(message)s")
+    redact_in_logs(os.environ.get("PLIVO_AUTH_ID", ""), os.environ.get("PLIVO_AUTH_TOKEN", ""))
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _Redact) for f in handler.filters):
+            handler.addFilter(_Redact())
+
+
+_REDACTIONS: dict[str, str] = {}  # text -> what log lines show instead
+
+
+def redact_in_logs(auth_id: str, token: str) -> None:
+    """Log lines show this auth id masked (as plans and errors do) and never the token, even
+    where a library logs a URL (urllib3 at -vv) or an answer echoes the credentials."""
+    from reconciler.client import secret_forms
+    from reconciler.models import mask_account
+
+    auth_id, token = auth_id.strip(), token.strip()
+    if token:
+        _REDACTIONS.update(dict.fromkeys(secret_forms(auth_id, token), "***"))
+    if auth_id:
+        _REDACTIONS[auth_id] = mask_account(auth_id)
+
+
+class _Redact(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for secret, shown in _REDACTIONS.items():
+            text = text.replace(secret, shown)
+            record.exc_text = record.exc_text and record.exc_text.replace(secret, shown)
+        record.msg, record.args = text, None
+        return True
 
 
 @contextlib.contextmanager
@@ -64,6 +95,7 @@ def connect(sandbox: bool, api_url: str | None) -> Iterator[tuple[Any, str]]:
             Sandbox(SANDBOX_STATE) as sb,
             PlivoClient(sb.url, sb.auth_id, sb.auth_token) as client,
         ):
+            redact_in_logs(sb.auth_id, sb.auth_token)
             yield client, sb.auth_id
         return
     auth_id = os.environ.get("PLIVO_AUTH_ID", "").strip()
@@ -73,8 +105,30 @@ def connect(sandbox: bool, api_url: str | None) -> Iterator[tuple[Any, str]]:
         raise ReconcilerError(
             f"{' and '.join(missing)} not set: export the account's credentials, or use --sandbox"
         )
-    with PlivoClient(api_url or API_URL_DEFAULT, auth_id, token, timeout=timeout()) as client:
+    with PlivoClient(
+        api_url or API_URL_DEFAULT, auth_id, token, timeout=timeout(), rate_limit=rate_limit()
+    ) as client:
         yield client, auth_id
+
+
+def rate_limit() -> tuple[int, float] | None:
+    """The client's cap: POWERPACKS_RATE_LIMIT=N/SECONDS (an account with a raised limit) or
+    off (the API enforces its own limit; 429s are retried), else 300 calls per 5 s."""
+    text = os.environ.get("POWERPACKS_RATE_LIMIT", "").strip()
+    if not text:
+        return (300, 5.0)
+    if text.lower() == "off":
+        return None
+    count, _, window = text.partition("/")
+    try:
+        value = (int(count), float(window or 5))
+    except ValueError:
+        value = (0, 0.0)
+    if not (1 <= value[0] <= 100_000 and 0.1 <= value[1] <= 3600):
+        raise ReconcilerError(
+            f"POWERPACKS_RATE_LIMIT={text!r}: expected N/SECONDS (e.g. 300/5) or off"
+        )
+    return value
 
 
 def timeout() -> float:
