@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import random
@@ -12,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
 import urllib3
@@ -83,6 +85,7 @@ class PlivoClient:
         self.backoff, self.max_body, self.max_workers = backoff, max_body, max(1, max_workers)
         self.limiter = RateLimiter(*rate_limit) if rate_limit else None
         self._secret = auth_token
+        self._secrets = secret_forms(auth_id, auth_token)
         self._session = self._make_session(auth_id, auth_token)
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
@@ -141,7 +144,8 @@ class PlivoClient:
 
     def mask(self, text: str) -> str:
         """`text` with the token removed and the auth id masked: safe for messages and logs."""
-        text = text.replace(self._secret, "***")
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
         return text.replace(self.auth_id, mask_account(self.auth_id))
 
     def _error(self, method: str, path: str, reason: str, status: int | None = None, cls=ApiError):
@@ -357,6 +361,12 @@ class PlivoClient:
     ) -> list[dict[str, Any]]:
         """Every object of an offset-paginated list; a partial read is an ApiError (see pages)."""
         return pages.read_all(self, path, params, first)
+
+
+def secret_forms(auth_id: str, token: str) -> tuple[str, ...]:
+    """The token as an answer might echo it back: inside the Basic header, URL-quoted, plain."""
+    basic = base64.b64encode(f"{auth_id}:{token}".encode()).decode()
+    return tuple(dict.fromkeys((basic, basic.rstrip("="), quote(token, safe=""), token)))
 
 
 def _never_sent(e: requests.exceptions.ConnectionError) -> bool:
