@@ -255,27 +255,46 @@ def export_cmd(
     output: str | None, merge_path: str | None, sandbox: bool, api_url: str | None, verbose: int
 ) -> int:
     """Write the live account as a manifest (to adopt an existing account)."""
-    from reconciler.export import export_manifest, merge_manifest
+    from reconciler.export import export_manifest
     from reconciler.fetch import fetch_everything
 
     setup_logging(verbose)
     if output and merge_path:
         raise click.UsageError("use either -o/--output or --merge, not both")
-    original = None
-    if merge_path:
-        try:
-            original = Path(merge_path).read_text(encoding="utf-8")
-        except OSError as e:
-            raise ReconcilerError(f"cannot read {merge_path}: {e.strerror}") from None
+    original = read_for_merge(merge_path) if merge_path else None
     with connect(sandbox, api_url) as (client, _auth_id):
         live = fetch_everything(client)
     if merge_path and original is not None:
-        merged = merge_manifest(original, live, path=merge_path)
-        write_file(merge_path, merged)
-        err(f"export: {merge_path} {'updated' if merged != original else 'already up to date'}")
+        merge_into(merge_path, original, live)
     elif output:
         write_file(output, export_manifest(live))
         err(f"export: {len(live.powerpacks)} Powerpack(s) written to {output}")
     else:
         click.echo(export_manifest(live), nl=False)
     return EXIT_OK
+
+
+def read_for_merge(path: str) -> str:
+    """The file's text exactly as stored: CRLF line endings stay CRLF through the merge."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise ReconcilerError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ReconcilerError(f"cannot merge into {path}: not UTF-8 (byte {e.start})") from None
+
+
+def merge_into(path: str, original: str, live: Any) -> None:
+    """Merge, write only when something differs, and say what pending work the file keeps."""
+    from reconciler.export import merge_manifest, pending_work
+
+    merged = merge_manifest(original, live, path=path)
+    if merged != original:
+        write_file(path, merged)
+    err(f"export: {path} {'updated' if merged != original else 'already up to date'}")
+    creates, renames = pending_work(merged, live, path)
+    kept = [f"create {n}" for n in creates] + [f"rename {old} -> {new}" for old, new in renames]
+    if kept:
+        err(f"export: kept the file's pending work (plan shows it): {', '.join(kept)}")
