@@ -205,6 +205,20 @@ def fold_live(doc: Any, live: LiveState) -> None:
         add_powerpacks(pps, missing, defaults, live)
 
 
+def pending_work(text: str, live: LiveState, path: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """What a merged file still asks for: (pending creates, pending renames as (old, new))."""
+    manifest = parse_manifest(text, path)
+    names = {p.name for p in live.powerpacks}
+    renames = [
+        (dp.renamed_from, new)
+        for new, dp in sorted(manifest.powerpacks.items())
+        if new not in names and dp.renamed_from is not None and dp.renamed_from in names
+    ]
+    renamed = {new for _, new in renames}
+    creates = sorted(n for n in manifest.powerpacks if n not in names and n not in renamed)
+    return creates, renames
+
+
 def validate(text: str, path: str) -> None:
     """Refuse a file the tool would refuse: every problem located, nothing rewritten."""
     parse_manifest(text, path)

@@ -282,8 +282,11 @@ def read_for_merge(path: str) -> str:
         raise ReconcilerError(f"cannot read {path}: {e.strerror}") from None
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ReconcilerError(f"cannot merge into {path}: not UTF-8 (byte {e.start})") from None
+    except UnicodeDecodeError:
+        from reconciler.manifest import load_manifest
+
+        load_manifest(path)  # locates the bad byte, as validate does (a ManifestError)
+        raise ReconcilerError(f"cannot read {path}: not UTF-8") from None
 
 
 def merge_into(path: str, original: str, live: Any) -> None:

@@ -42,6 +42,10 @@ def test_merge_adopts_the_drift_keeps_pending_work_and_comments_and_is_stable(en
 
     merged = env.run("export", "--merge", "powerpacks.yaml")
     assert merged.code == 0, merged.err
+    assert merged.err.splitlines()[-1] == (
+        "export: kept the file's pending work (plan shows it): "
+        "create onboarding, rename alerts-old -> alerts"
+    )
     after = (env.cwd / "powerpacks.yaml").read_text()
     assert after != before
     assert "# keep a destination on the same sender number" in after
@@ -59,9 +63,27 @@ def test_merge_adopts_the_drift_keeps_pending_work_and_comments_and_is_stable(en
         ("create", "onboarding", [("sticky_sender", None, True), ("local_connect", None, True)]),
     ]
 
+    stamp = (env.cwd / "powerpacks.yaml").stat().st_mtime_ns
     again = env.run("export", "--merge", "powerpacks.yaml")
     assert again.code == 0 and "already up to date" in again.err
     assert (env.cwd / "powerpacks.yaml").read_text() == after
+    assert (env.cwd / "powerpacks.yaml").stat().st_mtime_ns == stamp  # not even rewritten
+
+
+def test_merge_keeps_windows_line_endings_through_the_cli(env: Env) -> None:
+    text = (REPO / "powerpacks.yaml").read_text().replace("\n", "\r\n")
+    (env.cwd / "powerpacks.yaml").write_bytes(text.encode())
+    assert env.run("export", "--merge", "powerpacks.yaml").code == 0
+    after = (env.cwd / "powerpacks.yaml").read_bytes()
+    assert after != text.encode() and b"\r\n" in after
+    assert b"\n" not in after.replace(b"\r\n", b"")  # every line ends CRLF, the new ones too
+
+
+def test_merge_of_a_file_that_is_not_utf8_is_one_clear_error(env: Env) -> None:
+    (env.cwd / "powerpacks.yaml").write_bytes(b"version: 1\npowerpacks:\n  caf\xe9: {}\n")
+    result = env.run("export", "--merge", "powerpacks.yaml")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.startswith("powerpacks.yaml:3:6: not valid UTF-8 (byte 0xe9)")
 
 
 def test_merge_of_a_bad_manifest_writes_nothing(env: Env) -> None:
