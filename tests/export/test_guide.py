@@ -1,4 +1,4 @@
-"""The user guide's manifest reference stays in step with the manifest's JSON Schema."""
+"""The README's manifest reference stays in step with the manifest's JSON Schema."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from reconciler.manifest_schema import manifest_json_schema
 
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide.md"
+GUIDE = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def schema_keys(schema: dict[str, Any]) -> set[str]:
