@@ -167,7 +167,9 @@ def parse_powerpack(obj: dict[str, Any]) -> LivePowerpack:
     extra["application_id"] = app_id
     extra["application_type"] = extra["application_type"].lower() if app_id else ""
     matrix = parse_priority(obj) if obj.get("number_priority") is not None else None
-    return LivePowerpack(**{f: obj[f] for f in _REQUIRED}, **extra, number_priority=matrix)
+    # Every field was type-checked above: skip pydantic's second pass (10,000 objects at N=5,000).
+    required = {f: obj[f] for f in _REQUIRED}
+    return LivePowerpack.model_construct(**required, **extra, number_priority=matrix)
 
 
 def parse_priority(obj: dict[str, Any]) -> Matrix:
