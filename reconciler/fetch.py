@@ -22,6 +22,7 @@ _REQUIRED: dict[str, type] = {
     "sticky_sender": bool,
     "local_connect": bool,
 }
+SENDERS = ("shortcode", "tollfree", "longcode")
 _OPTIONAL_STR = ("application_type", "application_id", "number_pool", "created_on")
 
 
@@ -203,6 +204,11 @@ def _parse_cell(obj: dict[str, Any], entry: Any) -> tuple[str, tuple[str, str, s
     if not all(isinstance(p, str) and p for p in order):
         raise bad
     first, second, third = (str(p).lower() for p in order)
+    if sorted((first, second, third)) != sorted(SENDERS):
+        # A matrix we can't read is not planned against: its "rest as read live" would be sent.
+        raise _field_error(
+            "Powerpack", obj, "number_priority", f"orders of {', '.join(SENDERS)} (got {order})"
+        )
     return f"{country.upper()}.{service.upper()}", (first, second, third)
 
 
