@@ -148,21 +148,27 @@ def world(tmp_path: Path) -> Iterator[Callable[..., World]]:
     started: list[Sandbox] = []
 
     def make(powerpacks: list[dict[str, Any]] | None = None, **options: Any) -> World:
-        state_path = tmp_path / f"sandbox{len(started)}.json"
-        state = build_state(
-            powerpacks=powerpacks or [], applications=APPS, phlos=PHLOS,
-            auth_id=AUTH_ID, auth_token=TOKEN, seed=7,
-        )  # fmt: skip
-        write_state(state_path, state)
-        sb = Sandbox(state_path, **options).start()
-        started.append(sb)
-        work = tmp_path / f"work{len(started)}"
-        work.mkdir()
-        return World(sb, work, {p["name"]: p for p in sb.snapshot()["powerpacks"]})
+        w = start_world(tmp_path, len(started), powerpacks, **options)
+        started.append(w.sb)
+        return w
 
     yield make
     for sb in started:
         sb.stop()
+
+
+def start_world(base: Path, index: int, powerpacks: list[dict[str, Any]] | None, **options: Any):
+    """A running sandbox (our AUTH_ID and TOKEN) seeded with `powerpacks`, and a work folder."""
+    state_path = base / f"sandbox{index}.json"
+    state = build_state(
+        powerpacks=powerpacks or [], applications=APPS, phlos=PHLOS,
+        auth_id=AUTH_ID, auth_token=TOKEN, seed=7,
+    )  # fmt: skip
+    write_state(state_path, state)
+    sb = Sandbox(state_path, **options).start()
+    work = base / f"work{index}"
+    work.mkdir()
+    return World(sb, work, {p["name"]: p for p in sb.snapshot()["powerpacks"]})
 
 
 def create_log(journal: list[dict[str, Any]], auth_id: str) -> dict[str, list[dict[str, Any]]]:

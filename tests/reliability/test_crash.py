@@ -12,7 +12,7 @@ import pytest
 
 from .conftest import account, create_log, manifest_text
 
-RUNS_CI = 4
+RUNS_CI = 3
 RUNS_SLOW = 24
 
 

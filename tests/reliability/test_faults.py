@@ -18,7 +18,7 @@ CI_FAULTS = [
     ("drop-after:0.3", 6),
     ("timeout:0.1,delay=1.5", 7),
 ]
-KINDS = [spec.split(":")[0] for spec, _ in CI_FAULTS]
+KINDS = [*(spec.split(":")[0] for spec, _ in CI_FAULTS), "502"]
 OPTIONS = {"429-retry-after": ",retry_after=0.05", "timeout": ",delay=1.5"}
 SLOW = [
     pytest.param(f"{kind}:{rate}{OPTIONS.get(kind, '')}", seed, marks=pytest.mark.slow)
@@ -92,3 +92,45 @@ def test_creates_whose_answers_are_all_lost_are_made_once(world: Any) -> None:
     creates = create_log(w.sb.journal(), w.sb.auth_id)
     assert {n: len(v) for n, v in creates.items()} == {f"new-{i}": 1 for i in range(4)}
     assert w.names() == {"m-00": 1, "m-01": 1, "keep-0": 1, **{f"new-{i}": 1 for i in range(4)}}
+
+
+def test_apply_against_a_separate_sandbox_process_under_faults(tmp_path: Any) -> None:
+    """`powerpacks sandbox serve --fault ...` in its own process, the CLI apply against it."""
+    import json
+    import signal
+    import subprocess
+    from collections import Counter
+
+    from reconciler.sandbox import build_state, write_state
+
+    from .conftest import APPS, AUTH_ID, TOKEN, cli_command, cli_env, run_cli
+
+    state = tmp_path / "state.json"
+    pps, creds = account(6, 2), {"auth_id": AUTH_ID, "auth_token": TOKEN}
+    write_state(state, build_state(powerpacks=pps, applications=APPS, **creds))
+    options = ["--state", str(state), "--seed", "3", "--fault", "drop-after:0.3,method=write"]
+    options += ["--fault", "503:0.2"]
+    server = subprocess.Popen(
+        cli_command("sandbox", "serve", "--port", "0", *options),
+        env=cli_env("unused"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip().removeprefix("export PLIVO_API_URL=")
+        text = manifest_text(6, creates=4)
+        (tmp_path / "powerpacks.yaml").write_text(text)
+        result = run_cli(tmp_path, cli_env(url), "apply", "--auto-approve")
+        assert result.code == 0, result.err
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+    assert server.returncode == 0 and "Traceback" not in err
+    saved = json.loads(state.read_text())
+    names = Counter(p["name"] for p in saved["powerpacks"])
+    assert set(names) == set(manifest_names(text)) | {"keep-0", "keep-1"}
+    assert max(names.values()) == 1
+    journal_text = state.with_name("state.journal.jsonl").read_text()
+    journal = [json.loads(line) for line in journal_text.splitlines()]
+    assert any("fault" in e for e in journal)
+    assert blind_repeats(journal, AUTH_ID) == []
+    assert TOKEN not in journal_text

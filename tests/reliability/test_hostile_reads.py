@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import TOKEN, Hostile, cli_env, json_answer, run_cli
+from .conftest import TOKEN, Hostile, api_matrix, cli_env, json_answer, run_cli
 
 MANIFEST = "version: 1\nprune: true\npowerpacks:\n" + "".join(
     f"  m-{i:02d}: {{sticky_sender: false}}\n" for i in range(5)
@@ -140,8 +140,12 @@ CASES["objects-not-a-list"] = (
 )
 
 
-@pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("command", ["apply", "plan"])
+PARTIAL = list(CASES)[:4]  # the partial reads also run through apply; the rest through plan
+RUNS = [("plan", c) for c in CASES] + [("apply", c) for c in PARTIAL]
+RUNS += [pytest.param("apply", c, marks=pytest.mark.slow) for c in list(CASES)[4:]]
+
+
+@pytest.mark.parametrize(("command", "case"), RUNS)
 def test_a_hostile_read_is_a_clear_error_and_no_write(hostile, tmp_path, case, command) -> None:
     behave, expected = CASES[case]
     server = hostile(45, behave)
@@ -159,3 +163,81 @@ def test_a_hostile_read_is_a_clear_error_and_no_write(hostile, tmp_path, case, c
     assert expected in result.err, result.err
     assert TOKEN not in result.out + result.err
     assert "to delete" not in result.out  # no plan was printed from a partial read
+
+
+# --- single reads (the matrix of a managed Powerpack) and the Application list -------------------
+
+MANAGED = (
+    "version: 1\nprune: true\npowerpacks:\n"
+    "  m-00: {number_priority: {US: {SMS: [longcode, tollfree, shortcode]}}}\n"
+    '  m-01: {application: {type: xml, name: "Replies"}}\n'
+)
+
+
+def single_get(change: Any) -> Any:
+    """Bend the GET of one Powerpack: change(object) -> answer object (or raw Answer)."""
+
+    def behave(h: Hostile, method: str, path: str, q: dict[str, str]) -> Any:
+        parts = [p for p in path.split("/") if p]
+        if method == "GET" and len(parts) > 4 and parts[-2] == "Powerpack":
+            obj = next(o for o in h.objects if o["uuid"] == parts[-1])
+            out = change({**obj, "number_priority": api_matrix()})
+            return out if isinstance(out, tuple) else json_answer({"api_id": "x", **out})
+        return None
+
+    return behave
+
+
+def apps(answer: Any) -> Any:
+    def behave(h: Hostile, method: str, path: str, q: dict[str, str]) -> Any:
+        return answer if method == "GET" and path.rstrip("/").endswith("/Application") else None
+
+    return behave
+
+
+def with_apps(objects: Any, total: Any = 1) -> Any:
+    return apps(json_answer({"meta": {"total_count": total}, "objects": objects}))
+
+
+APP = {"app_id": "1001", "app_name": "Replies"}
+BAD_CELL = {
+    "country_iso": "US",
+    "service_type": "SMS",
+    "priority": {"priority1": "pigeon", "priority2": "x", "priority3": "y"},
+}
+SINGLE_CASES: dict[str, tuple[Any, str]] = {
+    "matrix-not-a-list": (single_get(lambda o: {**o, "number_priority": "US"}), "number_priority"),
+    "matrix-entry-junk": (single_get(lambda o: {**o, "number_priority": [1]}), "number_priority"),
+    "matrix-bad-sender": (
+        single_get(lambda o: {**o, "number_priority": [BAD_CELL]}),
+        "number_priority",
+    ),
+    "matrix-another-powerpack": (single_get(lambda o: {**o, "uuid": "other"}), "other"),
+    "single-html": (single_get(lambda o: (200, {"Content-Type": "text/html"}, HTML)), "non-JSON"),
+    "single-404": (single_get(lambda o: json_answer({"error": "not found"}, 404)), "404"),
+    "apps-html": (apps((200, {"Content-Type": "text/html"}, HTML)), "non-JSON"),
+    "apps-missing-id": (with_apps([{"app_name": "Replies"}]), "app_id"),
+    "apps-id-not-string": (with_apps([{"app_id": [1], "app_name": "Replies"}]), "app_id"),
+    "apps-count-lies": (with_apps([APP], total=3), "incomplete read"),
+    "apps-two-named-alike": (
+        with_apps([APP, {**APP, "app_id": "1002"}], total=2),
+        "Replies",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SINGLE_CASES))
+def test_a_hostile_single_read_is_a_clear_error_and_no_write(hostile, tmp_path, case) -> None:
+    behave, expected = SINGLE_CASES[case]
+    server = hostile(45, behave)
+    server.objects = [without("number_priority")(o) for o in server.objects]  # as real lists
+    if not case.startswith("apps"):
+        server.behave = lambda h, m, p, q: behave(h, m, p, q) or with_apps([APP])(h, m, p, q)
+    (tmp_path / "powerpacks.yaml").write_text(MANAGED)
+    args = ["apply", "--auto-approve", "--allow-delete"]
+    result = run_cli(tmp_path, cli_env(server.url), *args, timeout=60)
+    assert result.code == 1, (result.out, result.err)
+    assert server.writes() == []
+    assert "Traceback" not in result.err
+    assert result.err.startswith("Error: ") and result.err.count("\n") <= 3, result.err
+    assert expected in result.err, result.err

@@ -1,0 +1,152 @@
+"""The issue's figures, counted rather than asserted: `python -m tests.reliability.figures`.
+
+Runs the CLI against the sandbox under every fault kind at 10/20/30% (and all kinds at once), kills
+`apply` with SIGKILL at random points then re-runs it, and races two applies; counts faults
+injected, runs, converged, duplicates, lost writes, blind create repeats and leaked secrets. The
+tests in this folder assert the same properties; this prints the totals (`--quick` for fewer runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .conftest import (
+    AUTH_ID,
+    TOKEN,
+    World,
+    account,
+    blind_repeats,
+    create_log,
+    manifest_names,
+    manifest_text,
+    start_world,
+)
+from .test_crash import kill_after_writes
+from .test_faults import KINDS, MIXED, OPTIONS
+
+FORBIDDEN = (TOKEN, TOKEN[4:-4])
+
+
+def outcome(w: World, text: str, runs: list[Any]) -> dict[str, int]:
+    """What one scenario left behind, after its runs (the last is the one that must converge)."""
+    journal = w.sb.journal()
+    w.sb.set_faults([])
+    replan = w.run("plan", "--format", "json")
+    pending = len(json.loads(replan.out)["changes"]) if replan.code == 0 else -1
+    live, names = w.live(), Counter(p["name"] for p in w.sb.snapshot()["powerpacks"])
+    unmanaged = {n: p for n, p in w.before.items() if n.startswith("keep-")}
+    made = {n: sum(e["status"] == 200 for e in v) for n, v in create_log(journal, AUTH_ID).items()}
+    wanted = set(manifest_names(text)) | set(unmanaged)
+    text_out = "".join(r.out + r.err for r in [*runs, replan]) + json.dumps(journal)
+    return {
+        "runs": 1,
+        "faults": sum("fault" in e for e in journal),
+        "requests": len(journal),
+        "exit0": int(runs[-1].code == 0),
+        "converged": int(runs[-1].code == 0 and pending == 0 and set(live) == wanted),
+        "duplicates": sum(k - 1 for k in names.values())
+        + sum(max(0, k - 1) for k in made.values()),
+        "lost_writes": pending if runs[-1].code == 0 and pending > 0 else 0,
+        "unmanaged_changed": sum(live.get(n) != p for n, p in unmanaged.items()),
+        "deleted": len({p["uuid"] for p in w.before.values()} - {p["uuid"] for p in live.values()}),
+        "blind_create_repeats": len(blind_repeats(journal, AUTH_ID)),
+        "leaked_secrets": sum(text_out.count(s) for s in FORBIDDEN),
+    }
+
+
+def fault_run(base: Path, i: int, specs: list[str], seed: int) -> dict[str, int]:
+    w = start_world(base, i, account(12, 4), faults=specs, seed=seed)
+    try:
+        text = manifest_text(12, creates=5)
+        w.write(text)
+        result = w.run("apply", "--auto-approve", "-v", POWERPACKS_TIMEOUT="0.5")
+        return outcome(w, text, [result])
+    finally:
+        if any(s.startswith("timeout") for s in specs):
+            time.sleep(1.6)  # let the sandbox's delayed answers end before it stops
+        w.sb.stop()
+
+
+def crash_run(base: Path, i: int, seed: int) -> dict[str, int]:
+    rng = random.Random(seed)
+    w = start_world(base, i, account(12, 4), latency_ms=rng.choice([5, 15, 30]), seed=seed)
+    try:
+        text = manifest_text(12, creates=6)
+        w.write(text)
+        k = rng.randint(1, 17)
+        seen = kill_after_writes(w, k)
+        again = w.run("apply", "--auto-approve", "-v")
+        return {**outcome(w, text, [again]), "killed_mid_apply": int(seen < 18)}
+    finally:
+        w.sb.stop()
+
+
+def race_run(base: Path, i: int, seed: int) -> dict[str, int]:
+    rng = random.Random(seed)
+    w = start_world(base, i, account(10, 3), latency_ms=rng.choice([2, 10, 25]), seed=seed)
+    try:
+        text = manifest_text(10, creates=6)
+        w.write(text)
+        procs = [w.popen("apply", "--auto-approve", "-v") for _ in range(2)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        codes = [p.returncode for p in procs]
+
+        class R:  # the better of the two runs is the one that must have converged
+            code = min(codes)
+            out = "".join(o for o, _ in outs)
+            err = "".join(e for _, e in outs)
+
+        return {**outcome(w, text, [R]), "both_exit0": int(codes == [0, 0])}
+    finally:
+        w.sb.stop()
+
+
+def total(results: list[dict[str, int]]) -> dict[str, int]:
+    out: Counter[str] = Counter()
+    for r in results:
+        out.update(r)
+    return dict(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one seed per case")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    seeds = [11] if args.quick else [11, 12, 13]
+    fault_cases = [
+        [f"{kind}:{rate}{OPTIONS.get(kind, '')}"] for kind in KINDS for rate in (0.1, 0.2, 0.3)
+    ]
+    jobs: dict[str, list[Any]] = {
+        "faults, one kind at 10/20/30%": [(fault_run, c, s) for c in fault_cases for s in seeds],
+        "faults, all kinds at once (~30%)": [
+            (fault_run, MIXED, s) for s in range(21, 23 if args.quick else 31)
+        ],
+        "SIGKILL mid-apply, then re-run": [(crash_run, s) for s in range(5 if args.quick else 24)],
+        "two applies at once": [(race_run, s) for s in range(3 if args.quick else 12)],
+    }
+    report = {}
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.workers) as pool:
+        n = 0
+        for title, items in jobs.items():
+            futures = []
+            for fn, *rest in items:
+                n += 1
+                futures.append(pool.submit(fn, Path(tmp), n, *rest))
+            report[title] = total([f.result() for f in futures])
+            print(f"{title}: {json.dumps(report[title])}", flush=True)
+    print(json.dumps({"total": total(list(report.values()))}))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
