@@ -230,3 +230,48 @@ def test_plain_http_off_loopback_is_refused_before_any_connection(tmp_path: Path
             listener.accept()  # nobody ever connected
     finally:
         listener.close()
+
+
+def test_a_self_signed_certificate_is_refused(tmp_path: Path) -> None:
+    """A TLS server the system doesn't trust: exit 1 naming TLS, and no request reaches it."""
+    import shutil
+    import ssl
+    import subprocess
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}"
+    (tmp_path / "powerpacks.yaml").write_text(manifest_text(2, creates=1))
+    try:
+        for args in (["plan", "-vv"], ["apply", "--auto-approve"], ["export"]):
+            r = run_cli(tmp_path, cli_env(url), *args)
+            assert r.code == 1 and "TLS error" in r.err, r.err
+            assert not leaks(r.out + r.err) and "Traceback" not in r.err
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == []
