@@ -275,3 +275,19 @@ def test_a_self_signed_certificate_is_refused(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
     assert seen == []
+
+
+def test_the_bundled_sandbox_token_stays_out_of_logs(tmp_path: Path) -> None:
+    """--sandbox at -vv: the emulator's own token and auth id get the same treatment."""
+    example = Path(__file__).parents[2] / "powerpacks.yaml"
+    (tmp_path / "powerpacks.yaml").write_bytes(example.read_bytes())
+    env = {k: v for k, v in cli_env("unused").items() if not k.startswith("PLIVO_")}
+    runs = [run_cli(tmp_path, env, *args) for args in (
+        ["plan", "--sandbox", "-vv"], ["apply", "--sandbox", "--auto-approve", "-vv"],
+        ["export", "--sandbox", "-vv"],
+    )]  # fmt: skip
+    state = json.loads((tmp_path / ".powerpacks" / "sandbox.json").read_text())
+    for r in runs:
+        assert r.code == 0, r.err
+        assert state["auth_token"] not in r.out + r.err
+        assert state["auth_id"] not in r.err and mask_account(state["auth_id"]) in r.err
