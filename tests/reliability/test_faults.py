@@ -134,3 +134,41 @@ def test_apply_against_a_separate_sandbox_process_under_faults(tmp_path: Any) ->
     assert any("fault" in e for e in journal)
     assert blind_repeats(journal, AUTH_ID) == []
     assert TOKEN not in journal_text
+
+
+PRUNE_FAULTS = [
+    ("drop-after:0.3,method=DELETE", 1),
+    ("timeout:0.3,delay=1.5,method=DELETE", 2),
+    *(
+        pytest.param(spec, seed, marks=pytest.mark.slow)
+        for spec in ("500:0.3", "drop:0.3", "drop-after:0.3", "503:0.2", "429:0.3")
+        for seed in (3, 4)
+    ),
+]
+
+
+def faults_fired(w: Any, wait: float = 3.0) -> int:
+    """Faults in the journal; a `timeout` fault is journalled when its delay ends, so wait."""
+    import time
+
+    end = time.monotonic() + wait
+    while not (fired := sum("fault" in e for e in w.sb.journal())) and time.monotonic() < end:
+        time.sleep(0.05)
+    return fired
+
+
+@pytest.mark.parametrize(("spec", "seed"), PRUNE_FAULTS)
+def test_a_pruning_apply_converges_under_faults(world: Any, spec: str, seed: int) -> None:
+    """Deletes whose answers are lost are not an error on re-send (404 after an ambiguous try)."""
+    w = world(account(8, 5), faults=[spec], seed=seed)
+    text = manifest_text(8, creates=3, prune=True)
+    w.write(text)
+    result = w.run("apply", "--auto-approve", "--allow-delete", **TIMEOUT)
+    assert result.code == 0, result.err[-3000:]
+    assert faults_fired(w)
+    w.sb.set_faults([])
+    assert w.run("plan", "--detailed-exitcode").code == 0
+    assert w.names() == dict.fromkeys(manifest_names(text), 1)
+    deletes = [e for e in w.sb.journal() if e["method"] == "DELETE"]
+    assert all(e["body"] == {"unrent_numbers": False} for e in deletes)
+    assert len({e["path"] for e in deletes if e["status"] == 200}) == 5
