@@ -125,7 +125,7 @@ def measure(command: list[str], env: dict[str, str], sandbox: SandboxProcess, ou
         proc = subprocess.Popen(timed, stdout=stdout, stderr=stderr, env=full_env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
+    code = proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     rss_kb = int(rss_file.read_text().split()[-1]) if TIME.exists() else usage.ru_maxrss
     return Run(wall, rss_kb / 1024, code, sandbox.calls_since(offset))
 
