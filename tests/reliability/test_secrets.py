@@ -159,7 +159,7 @@ def test_every_error_path_keeps_the_token(world: Any, tmp_path: Path, verbose: l
 
 
 SLOW = pytest.mark.slow
-DOWN = [pytest.param([], marks=SLOW), pytest.param(["-v"], marks=SLOW), ["-vv"]]
+DOWN = [pytest.param(v, marks=SLOW) for v in ([], ["-v"], ["-vv"])]  # 30 s deadline each
 
 
 @pytest.mark.parametrize("verbose", DOWN, ids=["quiet", "v", "vv"])
