@@ -275,6 +275,7 @@ class PlivoClient:
                 method, url, params=params, json=body if method != "GET" else None))  # fmt: skip
         prepared = requests.PreparedRequest()
         prepared.method, prepared.headers = method, self._headers.copy()
+        prepared.prepare_cookies(requests.cookies.RequestsCookieJar())  # send() reads it on 3xx
         prepared.url = f"{url}?{urlencode(params, doseq=True)}" if params else url
         if body is not None and method != "GET":
             prepared.body = json.dumps(body, allow_nan=False).encode("utf-8")
