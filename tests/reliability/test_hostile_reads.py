@@ -125,6 +125,10 @@ CASES: dict[str, tuple[Any, str]] = {
         every_list(lambda h, m, p, q: h.page({**q, "offset": "0"}, total=199_999)),
         "incomplete read",
     ),
+    "redirect-elsewhere": (
+        every_list(lambda *_: (302, {"Location": "http://127.0.0.1:9/steal"}, b"")),
+        "(302)",
+    ),
     "endless-empty-pages": (
         every_list(lambda h, m, p, q: h.page(past_end(q), total=199_999)),
         "incomplete read",
