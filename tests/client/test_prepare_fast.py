@@ -1,4 +1,5 @@
-"""The client prepares its requests itself (for speed): exactly what Session.request would."""
+"""The client's speed-ups keep its behaviour: requests prepared as Session.request would, and
+threads sized to the round trip."""
 
 from __future__ import annotations
 
@@ -39,3 +40,14 @@ def test_a_cookie_the_api_set_is_sent_back() -> None:
     client._session.cookies.set("AWSALB", "sticky", domain="api.plivo.com", path="/")
     url = client.api_url + client.full_path("Powerpack/")
     assert client._prepare("GET", url, None, None).headers["Cookie"] == "AWSALB=sticky"
+
+
+@pytest.mark.parametrize(
+    ("round_trip", "count", "expected"),
+    [(None, 100, 8), (0.0004, 100, 2), (0.0015, 100, 3), (0.05, 100, 8), (0.05, 3, 3), (1.0, 2, 2)],
+)
+def test_threads_cover_the_round_trip(round_trip, count: int, expected: int) -> None:
+    """Little's law: on loopback a few threads (more only contend), at 50 ms all of them."""
+    client = PlivoClient("https://api.plivo.com", "MAXXXXXXXXXXXXXXXXXX", "secret-token")
+    client.round_trip = round_trip
+    assert client._workers(count) == expected
