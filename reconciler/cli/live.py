@@ -73,7 +73,10 @@ def redact_in_logs(auth_id: str, token: str) -> None:
 
 class _Redact(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed call: logging's own error report, not a crash here
+            return True
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         for secret, shown in _REDACTIONS.items():
