@@ -7,6 +7,7 @@ Heavy modules (pydantic, requests, ruamel.yaml, deepdiff) are imported inside th
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import NoReturn
 
@@ -32,6 +33,14 @@ def github_error_annotations(error: ManifestError) -> None:
         err(f"::error file={file},line={p.line},col={p.col},title=powerpacks::{message}")
 
 
+_LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """A problem on one line: line breaks in a quoted key or value are shown escaped."""
+    return _LINE_BREAKS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI; user errors become one message and exit 1, usage errors exit 1 (never 2)."""
     try:
@@ -44,7 +53,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         code = EXIT_ERROR
     except ManifestError as e:  # one located line per problem, then a count
         for problem in e.problems:
-            err(str(problem))
+            err(one_line(str(problem)))
         github_error_annotations(e)
         count, files = len(e.problems), len({p.file for p in e.problems})
         where = "the manifest" if files < 2 else f"{files} manifests"  # `validate a.yaml b.yaml`
