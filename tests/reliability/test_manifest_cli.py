@@ -184,3 +184,11 @@ def test_hostile_files_stop_plan_and_apply_before_any_call(hostile, tmp_path, ca
         assert problems and all(p.startswith("powerpacks.yaml:") for p in problems), case
     assert server.requests == []
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("brk", ["\\n", "\\r", "\\u2028", "\\x85"])
+def test_a_key_with_a_line_break_is_still_one_line_per_problem(tmp_path: Path, brk: str) -> None:
+    """Found by test_mutated_example_long: a quoted key holding a line break split its problem."""
+    app = f'{{type: phlo, "i{brk}d": 2}}'
+    text = f'version: 1\n"v{brk}": 1\npowerpacks:\n  a: {{"x{brk}y": 1, application: {app}}}\n'
+    assert not check_cli(text.encode(), tmp_path)
