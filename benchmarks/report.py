@@ -178,7 +178,7 @@ gives the count), or the account limit of 300 calls per 5 s (a sliding window: c
 first 300 wait 5 s per 300), whichever is slower. **SDK**: `benchmarks/baseline_sdk.py`, the
 official `plivo` SDK used the way a user would (list every page, get each Powerpack, compare,
 update each that differs, one call at a time). **wall / floor** and **SDK / tool** are the two
-ratios.
+ratios; with no latency and no limit the floor is 0 (only CPU bounds the run), so no ratio.
 
 ## Results
 
