@@ -166,7 +166,10 @@ HAZARDS: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("case", list(HAZARDS))
+HAZARD_CASES = [pytest.param(c, marks=pytest.mark.slow) if c == "huge-file" else c for c in HAZARDS]
+
+
+@pytest.mark.parametrize("case", HAZARD_CASES)
 def test_hostile_files_stop_plan_and_apply_before_any_call(hostile, tmp_path, case) -> None:
     server = hostile(3)
     path = tmp_path / "powerpacks.yaml"

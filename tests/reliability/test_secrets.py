@@ -112,10 +112,14 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-SLOW_QUIET = pytest.param([], marks=pytest.mark.slow, id="quiet")
+ERROR_RUNS = [  # -vv logs everything -v does and more: it runs in CI, the others behind slow
+    pytest.param([], marks=pytest.mark.slow, id="quiet"),
+    pytest.param(["-v"], marks=pytest.mark.slow, id="v"),
+    pytest.param(["-vv"], id="vv"),
+]
 
 
-@pytest.mark.parametrize("verbose", [SLOW_QUIET, ["-v"], ["-vv"]], ids=["quiet", "v", "vv"])
+@pytest.mark.parametrize("verbose", ERROR_RUNS)
 def test_every_error_path_keeps_the_token(world: Any, tmp_path: Path, verbose: list[str]) -> None:
     w = world(account(4, 1))
     w.write(manifest_text(4, creates=1))
