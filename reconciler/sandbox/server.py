@@ -269,6 +269,10 @@ class Sandbox:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            # stop() while a request waits (latency, a timeout fault): end the connection quietly;
+            # re-raising makes asyncio's stream callback print a CancelledError traceback.
+            pass
         finally:
             self._writers.discard(writer)
             writer.close()
