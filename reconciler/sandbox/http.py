@@ -89,12 +89,21 @@ async def _read_body(
     return await reader.readexactly(length) if length else b""
 
 
+TLS_HANDSHAKE = b"\x16"  # the first byte of a TLS ClientHello record
+
+
 async def read_request(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 ) -> Request | None:
     """The next request on the connection, or None at a clean end of stream."""
     try:
-        head = await reader.readuntil(b"\r\n\r\n")
+        first = await reader.readexactly(1)
+    except asyncio.IncompleteReadError:
+        return None
+    if first == TLS_HANDSHAKE:  # https:// to this plain-http server: answer now, don't wait
+        raise HttpError(400, "this server speaks plain HTTP, not TLS")
+    try:
+        head = first + await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as e:
         if e.partial.strip():
             raise HttpError(400, "incomplete request") from None

@@ -144,3 +144,14 @@ def test_concurrent_creates_with_one_name_make_exactly_one(sandbox: Sandbox, bas
     with ThreadPoolExecutor(20) as pool:
         codes = sorted(pool.map(create, range(20)))
     assert codes == [200] + [400] * 19
+
+
+def test_tls_client_hello_is_answered_at_once_not_left_hanging(
+    sandbox: Sandbox, http, base: str
+) -> None:
+    """https:// pointed at the plain-http sandbox fails fast instead of waiting for a timeout."""
+    hello = b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + b"\x00" * 32
+    answer = raw(sandbox, hello)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"plain HTTP" in answer
+    assert healthy(http, base)
