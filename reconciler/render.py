@@ -13,13 +13,12 @@ from reconciler.render_markdown import render_markdown
 from reconciler.render_values import (
     SYMBOLS,
     cell_label,
+    facts,
     is_cell,
     is_destructive,
-    renamed_from,
     show,
     summary_line,
     tally_line,
-    where,
 )
 
 __all__ = ["github_annotations", "plan_from_json", "render_json", "render_markdown", "render_text"]
@@ -57,17 +56,10 @@ def _text_change(change: Change, color: bool) -> list[str]:
 
 def _text_notes(change: Change) -> str:
     """The parenthesis after a change's name: old name, uuid, numbers, manifest line."""
-    notes = []
-    old = renamed_from(change)
-    if old is not None:
-        notes.append(f"renamed from {old}")
-    if change.uuid:
-        notes.append(f"uuid {change.uuid}")
-    if change.action == "delete":
-        notes.append("numbers stay rented")
-        notes.append(f"prune at {where(change)}" if change.source else "prune")
-    elif change.source:
-        notes.append(where(change))
+    labels = {"renamed": "renamed from {}", "uuid": "uuid {}", "prune": "prune at {}"}
+    notes = [labels.get(kind, "{}").format(value) for kind, value in facts(change)]
+    if change.action == "delete" and not change.source:
+        notes.append("prune")
     return f"  ({', '.join(notes)})"
 
 

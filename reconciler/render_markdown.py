@@ -9,13 +9,12 @@ from reconciler.models import COUNTRIES, SERVICES, Change, FieldChange, Plan
 from reconciler.render_values import (
     PRIORITY_PREFIX,
     SYMBOLS,
+    facts,
     is_cell,
     is_destructive,
-    renamed_from,
     show,
     summary_line,
     tally_line,
-    where,
 )
 
 GITHUB_COMMENT_LIMIT = 65536
@@ -99,18 +98,16 @@ def _section_body(change: Change) -> str:
 
 
 def _facts(change: Change) -> str:
-    facts = []
-    old = renamed_from(change)
-    if old is not None:
-        facts.append(f"renamed from {_code(old)}")
-    if change.uuid:
-        facts.append(f"uuid {_code(change.uuid)}")
-    if change.action == "delete":
-        facts.append("numbers stay rented")
-        facts.append(f"caused by `prune: true` at {_code(where(change))}" if change.source else "")
-    elif change.source:
-        facts.append(f"manifest {_code(where(change))}")
-    return " · ".join(f for f in facts if f)
+    labels = {
+        "renamed": "renamed from {}",
+        "uuid": "uuid {}",
+        "prune": "caused by `prune: true` at {}",
+        "source": "manifest {}",
+    }
+    return " · ".join(
+        labels[kind].format(_code(value)) if kind in labels else value
+        for kind, value in facts(change)
+    )
 
 
 def _field_table(change: Change, fields: list[FieldChange]) -> list[str]:

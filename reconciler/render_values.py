@@ -58,6 +58,23 @@ def where(change: Change) -> str:
     return f"{change.source.file}:{change.source.line}" if change.source else ""
 
 
+def facts(change: Change) -> list[tuple[str, str]]:
+    """What to say next to a change's name, as (kind, value): renamed, uuid, kept, prune, source."""
+    out: list[tuple[str, str]] = []
+    old = renamed_from(change)
+    if old is not None:
+        out.append(("renamed", old))
+    if change.uuid:
+        out.append(("uuid", change.uuid))
+    if change.action == "delete":
+        out.append(("kept", "numbers stay rented"))
+        if change.source:
+            out.append(("prune", where(change)))
+    elif change.source:
+        out.append(("source", where(change)))
+    return out
+
+
 def summary_line(plan: Plan, manifest_name: str) -> str:
     """Terraform's line, or the no-change sentence."""
     s = plan.summary
