@@ -293,7 +293,6 @@ def _update(
         return None
     changed = {f.field: desired[f.field] for f in fields}
     body = _body(changed, _full_matrix(lp, desired) if _touches_matrix(changed) else {})
-    state = normalize_live_state(lp, include_priority=lp.number_priority is not None)
     return Change(
         action="update",
         name=dp.name,
@@ -301,22 +300,25 @@ def _update(
         source=dp.loc,
         fields=fields,
         requests=(ApiRequest(method="POST", path=f"{COLLECTION}{lp.uuid}/", body=body),),
-        base=fingerprint(state),
-        base_state=state,
+        **_based_on(lp),
     )
 
 
 def _delete(lp: LivePowerpack, manifest: Manifest) -> Change:
-    state = normalize_live_state(lp, include_priority=lp.number_priority is not None)
     return Change(
         action="delete",
         name=lp.name,
         uuid=lp.uuid,
         source=manifest.prune_loc,
         requests=(ApiRequest(method="DELETE", path=f"{COLLECTION}{lp.uuid}/", body=DELETE_BODY),),
-        base=fingerprint(state),
-        base_state=state,
+        **_based_on(lp),
     )
+
+
+def _based_on(lp: LivePowerpack) -> dict[str, Any]:
+    """A change's `base` fingerprint and the normalized live state it hashes."""
+    state = normalize_live_state(lp, include_priority=lp.number_priority is not None)
+    return {"base": fingerprint(state), "base_state": state}
 
 
 def _touches_matrix(values: dict[str, Any]) -> bool:
