@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from reconciler.manifest import load_manifest
-from reconciler.manifest_yaml import compose
+from reconciler.manifest.yamlnodes import compose
 
 ORDERS = ["[shortcode, tollfree, longcode]", "[tollfree, longcode, shortcode]"]
 
@@ -99,13 +99,13 @@ def _force_pure_parser() -> None:
     """Patch the parser in this process only (the CLI column keeps the installed parser)."""
     from ruamel.yaml import YAML
 
-    import reconciler.manifest_yaml as manifest_yaml
+    import reconciler.manifest.yamlnodes as manifest_yaml
 
     manifest_yaml.YAML = lambda typ: YAML(typ=typ, pure=True)  # type: ignore[assignment,misc]
 
 
 def _parser_kind() -> str:
-    from reconciler.manifest_yaml import YAML
+    from reconciler.manifest.yamlnodes import YAML
 
     parser = YAML(typ="safe").Parser
     return "libyaml (ruamel.yaml.clib)" if "CParser" in repr(parser) else "pure Python"

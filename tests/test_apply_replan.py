@@ -1,9 +1,9 @@
 """Convergence check after apply: re-planning on the write answers must come back empty."""
 
-from reconciler.apply import ApplyResult, state_after
+from reconciler.core.models import LivePowerpack, LiveState
+from reconciler.core.planner import plan
 from reconciler.manifest import parse_manifest
-from reconciler.models import LivePowerpack, LiveState
-from reconciler.plan import plan
+from reconciler.ops.apply import ApplyResult, state_after
 
 MANIFEST = "version: 1\nprune: true\npowerpacks:\n  a: {sticky_sender: false}\n  b: {}\n"
 

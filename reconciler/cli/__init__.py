@@ -24,13 +24,10 @@ def github_error_annotations(error: ManifestError) -> None:
     """In GitHub Actions, each manifest problem also becomes an `::error` on its line."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
-    for p in error.problems:
-        message = f"{p.path}: {p.message}" if p.path else p.message
-        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        # A property value also escapes `:` and `,` (GitHub's rules), or `a,b.yaml` splits.
-        file = p.file.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        file = file.replace(":", "%3A").replace(",", "%2C")
-        err(f"::error file={file},line={p.line},col={p.col},title=powerpacks::{message}")
+    from reconciler.render.github import problem_annotations
+
+    for line in problem_annotations(error.problems):
+        err(line)
 
 
 _LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")

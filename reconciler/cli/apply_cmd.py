@@ -27,7 +27,7 @@ from reconciler.errors import ReconcilerError
 
 
 def read_saved_plan(path: str) -> Any:
-    from reconciler.render import plan_from_json
+    from reconciler.planfile import plan_from_json
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -68,7 +68,8 @@ def confirm(auto_approve: bool) -> None:
 
 def show_requests(the_plan: Any, auth_id: str) -> None:
     """--dry-run: the exact requests apply would send, in order (auth id masked)."""
-    from reconciler.models import canonical_json, mask_account
+    from reconciler.core.models import canonical_json
+    from reconciler.secrets import mask_account
 
     click.echo("\nRequests apply would send (dry run, nothing sent):")
     for change in the_plan.changes:
@@ -136,8 +137,9 @@ def apply_cmd(
     verbose: int,
 ) -> int:
     """Make the live account match the manifest (or a saved plan)."""
-    from reconciler.apply import apply_plan, check_saved_plan
     from reconciler.manifest import load_manifest
+    from reconciler.ops.apply import apply_plan
+    from reconciler.ops.saved import check_saved_plan
 
     setup_logging(verbose)
     saved = read_saved_plan(plan_file) if plan_file else None

@@ -61,8 +61,8 @@ _REDACTIONS: dict[str, str] = {}  # text -> what log lines show instead
 def redact_in_logs(auth_id: str, token: str) -> None:
     """Log lines show this auth id masked (as plans and errors do) and never the token, even
     where a library logs a URL (urllib3 at -vv) or an answer echoes the credentials."""
-    from reconciler.client import secret_forms
-    from reconciler.models import mask_account
+    from reconciler.api.client import secret_forms
+    from reconciler.secrets import mask_account
 
     auth_id, token = auth_id.strip(), token.strip()
     if token:
@@ -89,7 +89,7 @@ class _Redact(logging.Filter):
 @contextlib.contextmanager
 def connect(sandbox: bool, api_url: str | None) -> Iterator[tuple[Any, str]]:
     """Yield (PlivoClient, auth_id) for the real API or for the bundled sandbox on loopback."""
-    from reconciler.client import PlivoClient
+    from reconciler.api.client import PlivoClient
 
     if sandbox:
         from reconciler.sandbox import Sandbox
@@ -156,9 +156,9 @@ def compute_plan(
     client: Any, auth_id: str, manifest: Any, targets: tuple[str, ...]
 ) -> tuple[Any, Any]:
     """fetch -> (live state, plan stamped with the account and the manifest it was made from)."""
-    from reconciler.fetch import fetch_live
-    from reconciler.models import account_sha256, mask_account
-    from reconciler.plan import plan
+    from reconciler.core.planner import plan
+    from reconciler.ops.fetch import fetch_live
+    from reconciler.secrets import account_sha256, mask_account
 
     live = fetch_live(client, manifest, targets=targets)
     result = plan(manifest, live, targets=targets)
@@ -175,8 +175,8 @@ def compute_plan(
 
 def replan_problems(manifest: Any, live: Any, result: Any) -> list[str]:
     """Re-plan on the state the write answers show: anything left is a convergence failure."""
-    from reconciler.apply import state_after
-    from reconciler.plan import plan
+    from reconciler.core.planner import plan
+    from reconciler.ops.apply import state_after
 
     again = plan(manifest, state_after(live, result))
     return [
@@ -259,7 +259,7 @@ def export_cmd(
 ) -> int:
     """Write the live account as a manifest (to adopt an existing account)."""
     from reconciler.export import export_manifest
-    from reconciler.fetch import fetch_everything
+    from reconciler.ops.fetch import fetch_everything
 
     setup_logging(verbose)
     if output and merge_path:

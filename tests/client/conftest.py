@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.client import PlivoClient
+from reconciler.api.client import PlivoClient
 
 AUTH_ID = "MA0123456789ABCDEFGH"
 TOKEN = "s3cr3t-T0KEN-value-never-shown"

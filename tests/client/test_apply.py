@@ -8,17 +8,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import apply_plan
-from reconciler.fetch import fetch_live
-from reconciler.models import (
-    AppLink,
-    DesiredPowerpack,
-    Manifest,
-    Plan,
-    account_sha256,
-    mask_account,
-)
-from reconciler.plan import plan
+from reconciler.core.models import AppLink, DesiredPowerpack, Manifest, Plan
+from reconciler.core.planner import plan
+from reconciler.ops.apply import apply_plan
+from reconciler.ops.fetch import fetch_live
+from reconciler.secrets import account_sha256, mask_account
 
 from .conftest import sandbox_client, writes
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import responses
 
+from reconciler.core.models import AppLink, DesiredPowerpack, Manifest
 from reconciler.errors import ApiError
-from reconciler.fetch import fetch_everything, fetch_live, parse_application, parse_powerpack
-from reconciler.models import AppLink, DesiredPowerpack, Manifest
+from reconciler.ops.fetch import fetch_everything, fetch_live, parse_application, parse_powerpack
 
 from .conftest import BASE, calls, make_client, page, powerpack, sandbox_client
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from reconciler.client import AmbiguousWriteError
+from reconciler.api.client import AmbiguousWriteError
 from reconciler.errors import ApiError
 
 from .conftest import make_client

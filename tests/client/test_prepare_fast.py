@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from reconciler.client import PlivoClient
+from reconciler.api.client import PlivoClient
 
 CASES = [
     ("GET", {"limit": 20, "offset": 40}, None),

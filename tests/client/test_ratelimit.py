@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from reconciler.ratelimit import RateLimiter
+from reconciler.api.ratelimit import RateLimiter
 
 
 class FakeTime:

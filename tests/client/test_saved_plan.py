@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import responses
 
-from reconciler.apply import apply_plan, check_saved_plan
 from reconciler.errors import StalePlanError
+from reconciler.ops.apply import apply_plan
+from reconciler.ops.saved import check_saved_plan
 
 from .conftest import AUTH_ID, BASE, calls, make_client, powerpack, sandbox_client
 from .test_apply import APPS, US_SMS, account, manifest, planned
@@ -94,7 +95,7 @@ def test_a_rename_onto_a_name_taken_since_is_stale(sandbox):
 
 
 def one_update(sb_free_uuid: str, body: dict):
-    from reconciler.models import ApiRequest, Change, FieldChange, Plan
+    from reconciler.core.models import ApiRequest, Change, FieldChange, Plan
 
     path = f"/v1/Account/{{auth_id}}/Powerpack/{sb_free_uuid}/"
     req = ApiRequest(method="POST", path=path, body=body)

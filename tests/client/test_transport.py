@@ -11,7 +11,7 @@ import requests
 import responses
 from responses import matchers
 
-from reconciler.client import AUTH_MESSAGE, AmbiguousWriteError, PlivoClient, check_api_url
+from reconciler.api.client import AUTH_MESSAGE, AmbiguousWriteError, PlivoClient, check_api_url
 from reconciler.errors import ApiError
 
 from .conftest import API, AUTH_ID, BASE, TOKEN, make_client, powerpack

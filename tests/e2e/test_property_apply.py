@@ -16,13 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from reconciler.apply import apply_plan
-from reconciler.client import PlivoClient
+from reconciler.api.client import PlivoClient
+from reconciler.core.models import canonical_json
+from reconciler.core.planner import plan
+from reconciler.core.vocab import CELLS, SENDER_TYPES
 from reconciler.errors import PlanError
-from reconciler.fetch import fetch_live
 from reconciler.manifest import parse_manifest
-from reconciler.models import CELLS, SENDER_TYPES, canonical_json
-from reconciler.plan import plan
+from reconciler.ops.apply import apply_plan
+from reconciler.ops.fetch import fetch_live
 from reconciler.sandbox import Sandbox, build_state, write_state
 from tests.e2e.conftest import APPS, PHLOS, matrix_of
 

@@ -3,9 +3,9 @@ exactly the pending work (creates and renames) the file already had."""
 
 from __future__ import annotations
 
+from reconciler.core.models import AppLink, LiveState, Manifest
+from reconciler.core.planner import plan
 from reconciler.manifest import parse_manifest
-from reconciler.models import AppLink, LiveState, Manifest
-from reconciler.plan import plan
 
 
 def assert_in_sync(text: str, live: LiveState) -> Manifest:

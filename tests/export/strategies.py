@@ -9,8 +9,9 @@ from typing import Any
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from reconciler.core.models import LiveApplication, LivePowerpack, LiveState
+from reconciler.core.vocab import CELLS
 from reconciler.manifest import name_problem
-from reconciler.models import CELLS, LiveApplication, LivePowerpack, LiveState
 
 ORDERS = list(permutations(("shortcode", "tollfree", "longcode")))
 APPS = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from ruamel.yaml import YAML
 
+from reconciler.core.models import LiveApplication, LivePowerpack, LiveState
 from reconciler.errors import PlanError
-from reconciler.export import MODELINE, export_manifest
-from reconciler.models import LiveApplication, LivePowerpack, LiveState
+from reconciler.export.build import MODELINE, export_manifest
 from tests.export.helpers import assert_fully_managed_equal, assert_in_sync
 
 FULL = {

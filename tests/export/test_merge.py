@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.models import LivePowerpack, LiveState
+from reconciler.core.planner import plan
 from reconciler.errors import ManifestError
 from reconciler.export import export_manifest, merge_manifest
 from reconciler.manifest import parse_manifest
-from reconciler.models import LivePowerpack, LiveState
-from reconciler.plan import plan
 from tests.export.helpers import assert_in_sync, assert_only_pending
 
 CASES = Path(__file__).parent / "merge_cases"

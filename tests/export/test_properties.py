@@ -6,9 +6,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from reconciler.export import export_manifest, merge_manifest, resolve_app_name
+from reconciler.core.models import LiveState
+from reconciler.export import export_manifest, merge_manifest
+from reconciler.export.build import resolve_app_name
 from reconciler.manifest import parse_manifest
-from reconciler.models import LiveState
 from tests.export.helpers import (
     assert_fully_managed_equal,
     assert_in_sync,

@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.errors import ManifestError
 from reconciler.manifest import load_manifest, parse_manifest
-from reconciler.manifest_yaml import compose
+from reconciler.manifest.yamlnodes import compose
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 
@@ -40,7 +40,7 @@ def test_bad_manifest(case: Path) -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_pure_python_parser_agrees(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without ruamel.yaml.clib the same problems are found (YAML syntax wording may differ)."""
-    import reconciler.manifest_yaml as manifest_yaml
+    import reconciler.manifest.yamlnodes as manifest_yaml
 
     want = expected(case)
     pure = _with_pure_parser(monkeypatch, manifest_yaml)
@@ -101,7 +101,7 @@ def test_deep_nesting_is_a_clean_error_not_a_crash() -> None:
 
 
 def test_short_deep_text_with_the_pure_parser(monkeypatch: pytest.MonkeyPatch) -> None:
-    import reconciler.manifest_yaml as manifest_yaml
+    import reconciler.manifest.yamlnodes as manifest_yaml
 
     _with_pure_parser(monkeypatch, manifest_yaml)
     with pytest.raises(ManifestError, match="nested more than 100 levels"):

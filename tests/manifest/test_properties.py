@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from reconciler.core.models import AppLink, Manifest
 from reconciler.errors import ManifestError
 from reconciler.manifest import parse_manifest
-from reconciler.manifest_schema import manifest_json_schema
-from reconciler.manifest_yaml import LINE_BREAK
-from reconciler.models import AppLink, Manifest
+from reconciler.manifest.schema import manifest_json_schema
+from reconciler.manifest.yamlnodes import LINE_BREAK
 
 QUICK = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LONG = settings(max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))

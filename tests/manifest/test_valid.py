@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.models import AppLink, Loc
 from reconciler.manifest import load_manifest, parse_manifest
-from reconciler.models import AppLink, Loc
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.models import (
+from reconciler.core.models import (
     AppLink,
     DesiredPowerpack,
     LiveApplication,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from reconciler.models import LivePowerpack, LiveState, Plan
+from reconciler.core.models import LivePowerpack, LiveState, Plan
 from tests.plan.helpers import DEFAULT_MATRIX
 
 COLLECTION = "/v1/Account/{auth_id}/Powerpack/"

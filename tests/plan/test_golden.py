@@ -14,17 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.models import LiveState, Plan
+from reconciler.core.planner import plan
 from reconciler.errors import PlanError
 from reconciler.manifest import parse_manifest
-from reconciler.models import LiveState, Plan, account_sha256, mask_account
-from reconciler.plan import plan
+from reconciler.planfile import plan_from_json
 from reconciler.render import (
     github_annotations,
-    plan_from_json,
     render_json,
     render_markdown,
     render_text,
 )
+from reconciler.secrets import account_sha256, mask_account
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())

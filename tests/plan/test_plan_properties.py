@@ -14,18 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from reconciler.errors import PlanError
-from reconciler.models import (
-    CELLS,
-    SENDER_TYPES,
+from reconciler.core.models import (
     AppLink,
     DesiredPowerpack,
     LivePowerpack,
     LiveState,
     Manifest,
 )
-from reconciler.plan import plan
-from reconciler.render import plan_from_json, render_json
+from reconciler.core.planner import plan
+from reconciler.core.vocab import CELLS, SENDER_TYPES
+from reconciler.errors import PlanError
+from reconciler.planfile import plan_from_json
+from reconciler.render import render_json
 from tests.plan.helpers import live, loc
 from tests.plan.simulate import simulate
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.core.models import AppLink, fingerprint
+from reconciler.core.planner import normalize_live_state, plan
 from reconciler.errors import PlanError
-from reconciler.models import AppLink, fingerprint
-from reconciler.plan import normalize_live_state, plan
 from tests.plan.helpers import (
     DEFAULT_MATRIX,
     NONE_APP,

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.core.models import Plan
+from reconciler.core.planner import plan
 from reconciler.errors import PlanError, ReconcilerError
-from reconciler.models import Plan
-from reconciler.plan import plan
+from reconciler.planfile import plan_from_json
 from reconciler.render import (
     github_annotations,
-    plan_from_json,
     render_json,
     render_markdown,
     render_text,
@@ -190,5 +190,8 @@ def test_plan_and_render_never_import_requests():
     import subprocess
     import sys
 
-    code = "import sys, reconciler.plan, reconciler.render; sys.exit('requests' in sys.modules)"
+    code = (
+        "import sys, reconciler.core.planner, reconciler.render; "
+        "sys.exit('requests' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import requests
 
-from reconciler.client import PlivoClient
+from reconciler.api.client import PlivoClient
 from reconciler.errors import ApiError
-from reconciler.fetch import fetch_everything
-from reconciler.models import mask_account
+from reconciler.ops.fetch import fetch_everything
+from reconciler.secrets import mask_account
 
 from .conftest import AUTH_ID, TOKEN, World, account, cli_env, manifest_text, run_cli
 

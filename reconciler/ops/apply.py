@@ -12,22 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.client import AmbiguousWriteError, PlivoClient
-from reconciler.errors import ApiError, StalePlanError
-from reconciler.fetch import fetch_powerpack, list_powerpacks, parse_powerpack
-from reconciler.models import (
-    ApiRequest,
-    Change,
-    LivePowerpack,
-    LiveState,
-    Plan,
-    account_sha256,
-    fingerprint,
-    mask_account,
-)
-from reconciler.pages import IncompleteReadError
+from reconciler.api.client import AmbiguousWriteError, PlivoClient
+from reconciler.api.pages import IncompleteReadError
+from reconciler.core.models import ApiRequest, Change, LivePowerpack, LiveState, Plan
+from reconciler.errors import ApiError
+from reconciler.ops.fetch import fetch_powerpack, list_powerpacks, parse_powerpack
 
-log = logging.getLogger("reconciler.apply")
+log = logging.getLogger("reconciler.ops.apply")
 
 EventHook = Callable[[Change, str, str], None]
 """on_event(change, status, detail); status is "start", "applied", "failed" or "not_attempted"."""
@@ -101,10 +92,10 @@ def _phases(changes: Sequence[Change], parallelism: int) -> Iterator[tuple[list[
 
 
 def _kind(change: Change) -> str:
-    return "rename" if _is_rename(change) else change.action
+    return "rename" if is_rename(change) else change.action
 
 
-def _is_rename(change: Change) -> bool:
+def is_rename(change: Change) -> bool:
     return change.action == "update" and any(f.field == "name" for f in change.fields)
 
 
@@ -261,8 +252,8 @@ def verify(change: Change, body: dict[str, Any], lp: LivePowerpack) -> list[str]
     if change.uuid is not None and lp.uuid != change.uuid:
         got["uuid"], want["uuid"] = lp.uuid, change.uuid
     return [
-        f"{change.action} {change.name}: after the write, {k} is {_show(got.get(k))}, "
-        f"expected {_show(v)}"
+        f"{change.action} {change.name}: after the write, {k} is {show_value(got.get(k))}, "
+        f"expected {show_value(v)}"
         for k, v in want.items()
         if got.get(k) != v
     ]
@@ -293,82 +284,5 @@ def _answered_view(lp: LivePowerpack) -> dict[str, Any]:
     return got
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     return "none" if value is None else json.dumps(value)
-
-
-# --- saved plans -------------------------------------------------------------------------------
-
-
-def check_saved_plan(client: PlivoClient, plan: Plan, auth_id: str) -> None:
-    """Refuse (StalePlanError) another account's plan, or one the live account moved away from."""
-    if not plan.account_sha256 or plan.account_sha256 != account_sha256(auth_id):
-        raise StalePlanError(
-            f"apply: the saved plan was made for account {plan.account or '(unknown)'}, "
-            f"not {mask_account(auth_id)}: refusing to apply it"
-        )
-    touched = [c for c in plan.changes if c.uuid]
-    current = client.map(lambda c: _read_current(client, c), touched)
-    stale = [m for c, lp in zip(touched, current, strict=True) if (m := _staleness(c, lp))]
-    stale += _name_clashes(client, plan)
-    if stale:
-        lines = "\n".join(f"  {m}" for m in stale)
-        raise StalePlanError(
-            f"apply: the saved plan is stale ({len(stale)} change(s)); re-run plan:\n{lines}"
-        )
-
-
-def _read_current(client: PlivoClient, change: Change) -> LivePowerpack | None:
-    try:
-        return fetch_powerpack(client, change.uuid or "")
-    except ApiError as e:
-        if e.status == 404:
-            return None
-        raise
-
-
-def _staleness(change: Change, lp: LivePowerpack | None) -> str | None:
-    """Why `change` no longer applies to `lp` (None: it still does)."""
-    what = f"{change.action} {change.name}"
-    if lp is None:
-        return f"{what}: Powerpack {change.uuid} no longer exists"
-    from reconciler.plan import normalize_live_state  # pure; imported late to keep startup light
-
-    base = change.base_state
-    with_matrix = [True, False] if base is None else ["number_priority" in base]
-    states = [normalize_live_state(lp, include_priority=m) for m in with_matrix]
-    if any(fingerprint(s) == change.base for s in states):
-        return None
-    moved = _moved(base or {}, states[0]) if base is not None else []
-    return f"{what}: changed since the plan: {', '.join(moved) or 'its content differs'}"
-
-
-def _moved(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
-    """`field: before -> now` for each field (and priority cell) that differs."""
-    flat_before, flat_now = _flatten(before), _flatten(now)
-    keys = sorted(flat_before.keys() | flat_now.keys())
-    return [
-        f"{k}: {_show(flat_before.get(k))} -> {_show(flat_now.get(k))}"
-        for k in keys
-        if flat_before.get(k) != flat_now.get(k)
-    ]
-
-
-def _flatten(state: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in state.items() if k != "number_priority"}
-    for cell, order in (state.get("number_priority") or {}).items():
-        flat[f"number_priority.{cell}"] = list(order)
-    return flat
-
-
-def _name_clashes(client: PlivoClient, plan: Plan) -> list[str]:
-    """Creates (and renames) whose name another Powerpack took since the plan."""
-    targets = {c.name: c for c in plan.changes if c.action == "create" or _is_rename(c)}
-    if not targets:
-        return []
-    live = list_powerpacks(client)
-    return [
-        f"{targets[lp.name].action} {lp.name}: a Powerpack with that name now exists ({lp.uuid})"
-        for lp in live
-        if lp.name in targets and lp.uuid != targets[lp.name].uuid
-    ]

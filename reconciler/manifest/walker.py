@@ -12,12 +12,17 @@ import gc
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reconciler.core.models import DesiredPowerpack, Loc, Manifest
 from reconciler.errors import ManifestError, Problem
-from reconciler.manifest_fields import (
+from reconciler.manifest.keys import (
+    DEFAULTS_KEYS,
+    POWERPACK_KEYS,
+    ROOT_KEYS,
+)
+from reconciler.manifest.reader import (
     NodeReader,
     Pairs,
     Spec,
@@ -28,24 +33,9 @@ from reconciler.manifest_fields import (
     root_unknown,
     suggest,
 )
-from reconciler.manifest_keys import (
-    DEFAULTS_KEYS,
-    POWERPACK_KEYS,
-    ROOT_KEYS,
-)
-from reconciler.manifest_yaml import compose, describe, quote, scalar, text_of
-from reconciler.models import DesiredPowerpack, Loc, Manifest
-
-__all__ = ["load_manifest", "manifest_json_schema", "parse_manifest"]
+from reconciler.manifest.yamlnodes import compose, describe, quote, scalar, text_of
 
 SUPPORTED_VERSION = 1
-
-
-def manifest_json_schema() -> dict[str, Any]:
-    """The JSON Schema of the manifest file (built from pydantic models: imported only here)."""
-    from reconciler.manifest_schema import manifest_json_schema as build
-
-    return build()
 
 
 def load_manifest(path: str) -> Manifest:

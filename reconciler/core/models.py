@@ -8,17 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-COUNTRIES: tuple[str, ...] = ("US", "CA")
-SERVICES: tuple[str, ...] = ("SMS", "MMS")
-SENDER_TYPES: tuple[str, ...] = ("shortcode", "tollfree", "longcode")
-# Every (country, service) cell of the priority matrix, as "US.SMS" keys, in display order.
-CELLS: tuple[str, ...] = tuple(f"{c}.{s}" for c in COUNTRIES for s in SERVICES)
-
-Order = tuple[str, str, str]
-"""One cell's order of sender types, e.g. ("shortcode", "tollfree", "longcode")."""
-
-Matrix = dict[str, Order]
-"""Priority cells keyed "US.SMS"; a desired matrix holds only the managed cells."""
+from reconciler.core.vocab import Matrix
 
 
 class _Value(BaseModel):
@@ -151,14 +141,3 @@ def canonical_json(value: Any) -> str:
 def fingerprint(state: dict[str, Any]) -> str:
     """sha256 of a normalized live state; equal states give equal fingerprints."""
     return hashlib.sha256(canonical_json(state).encode()).hexdigest()
-
-
-def mask_account(auth_id: str) -> str:
-    """Show the first two and last four characters of an auth id: "MA**************AB12"."""
-    if len(auth_id) <= 6:
-        return "*" * len(auth_id)
-    return auth_id[:2] + "*" * (len(auth_id) - 6) + auth_id[-4:]
-
-
-def account_sha256(auth_id: str) -> str:
-    return hashlib.sha256(auth_id.encode()).hexdigest()

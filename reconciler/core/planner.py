@@ -12,9 +12,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.errors import PlanError
-from reconciler.models import (
-    CELLS,
+from reconciler.core.models import (
     ApiRequest,
     Change,
     DesiredPowerpack,
@@ -26,10 +24,10 @@ from reconciler.models import (
     Summary,
     fingerprint,
 )
+from reconciler.core.vocab import CELLS, PRIORITY_PREFIX, SCALARS
+from reconciler.errors import PlanError
 
 COLLECTION = "/v1/Account/{auth_id}/Powerpack/"
-SCALARS: tuple[str, ...] = ("sticky_sender", "local_connect")
-PRIORITY_PREFIX = "number_priority."
 # A delete never gives numbers up: the tool does not unrent (plivo-api.md section 4.5, Q17).
 DELETE_BODY: dict[str, Any] = {"unrent_numbers": False}
 

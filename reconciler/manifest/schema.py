@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
-from reconciler import manifest_keys as keys
-from reconciler.manifest_keys import NAME_PATTERN
-from reconciler.models import COUNTRIES, SENDER_TYPES, SERVICES
+from reconciler.core.vocab import COUNTRIES, SENDER_TYPES, SERVICES
+from reconciler.manifest import keys
+from reconciler.manifest.keys import NAME_PATTERN
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _PHLO = "^[pP][hH][lL][oO]$"

@@ -14,8 +14,10 @@ from typing import Any, Literal
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reconciler.core.models import AppLink, Loc
+from reconciler.core.vocab import COUNTRIES, SENDER_TYPES, SERVICES
 from reconciler.errors import Problem
-from reconciler.manifest_keys import (
+from reconciler.manifest.keys import (
     APPLICATION_KEYS,
     BLANK_CHARS,
     CONTROL_CHARS,
@@ -24,7 +26,7 @@ from reconciler.manifest_keys import (
     POWERPACK_KEYS,
     ROOT_KEYS,
 )
-from reconciler.manifest_yaml import (
+from reconciler.manifest.yamlnodes import (
     at,
     describe,
     is_merge_key,
@@ -34,7 +36,6 @@ from reconciler.manifest_yaml import (
     settle_empty,
     text_of,
 )
-from reconciler.models import COUNTRIES, SENDER_TYPES, SERVICES, AppLink, Loc
 
 Spec = dict[str, tuple[Any, Loc]]  # "sticky_sender" / "number_priority.US.SMS" -> (value, where)
 Pairs = dict[str, tuple[Node, Node]]  # key text -> (key node, value node), file order

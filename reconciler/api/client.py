@@ -20,14 +20,14 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from reconciler import pages
+from reconciler.api import pages
+from reconciler.api.pages import Page
+from reconciler.api.ratelimit import RateLimiter
+from reconciler.api.wire import api_message, call_kind, check_api_url, retry_after
 from reconciler.errors import ApiError
-from reconciler.models import mask_account
-from reconciler.pages import Page
-from reconciler.ratelimit import RateLimiter
-from reconciler.wire import api_message, call_kind, check_api_url, retry_after
+from reconciler.secrets import mask_account
 
-log = logging.getLogger("reconciler.client")
+log = logging.getLogger("reconciler.api.client")
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from reconciler.models import COUNTRIES, SERVICES, Change, FieldChange, Plan
-from reconciler.render_values import (
+from reconciler.core.models import Change, FieldChange, Plan
+from reconciler.core.vocab import COUNTRIES, SERVICES
+from reconciler.render.values import (
     PRIORITY_PREFIX,
     SYMBOLS,
     facts,

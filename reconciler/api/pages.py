@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from reconciler.core.vocab import PAGE_LIMIT
 from reconciler.errors import ApiError
 
 if TYPE_CHECKING:
-    from reconciler.client import PlivoClient
+    from reconciler.api.client import PlivoClient
 
-PAGE_LIMIT = 20  # the API's maximum (plivo-api.md 4.3)
 MAX_OBJECTS = 200_000  # a list claiming more is treated as hostile (endless pagination)
 
 Page = tuple[int, list[dict[str, Any]]]

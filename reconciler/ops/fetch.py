@@ -7,12 +7,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from reconciler.client import PlivoClient
+from reconciler.api.client import PlivoClient
+from reconciler.api.pages import Page
+from reconciler.core.models import LiveApplication, LivePowerpack, LiveState, Manifest
+from reconciler.core.vocab import Matrix
 from reconciler.errors import ApiError
-from reconciler.models import LiveApplication, LivePowerpack, LiveState, Manifest, Matrix
-from reconciler.pages import Page
 
-log = logging.getLogger("reconciler.fetch")
+log = logging.getLogger("reconciler.ops.fetch")
 
 POWERPACKS = "Powerpack/"
 APPLICATIONS = "Application/"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.models import Change, Plan
+from reconciler.core.models import Change, Plan
+from reconciler.core.vocab import PRIORITY_PREFIX
 
-PRIORITY_PREFIX = "number_priority."
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 
 
