@@ -22,9 +22,12 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest -q -n 2 -m 'not slow'
 
+# Style, types, and the layer contracts of pyproject.toml (import-linter). CI runs it.
 lint: venv
 	$(BIN)/ruff check reconciler tests benchmarks
+	$(BIN)/ruff format --check reconciler tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: venv
 	$(BIN)/python benchmarks/run.py

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -27,12 +26,17 @@ from reconciler.errors import ReconcilerError
 
 
 def read_saved_plan(path: str) -> Any:
+    from reconciler.files import FileProblem, MiB, read_regular
     from reconciler.planfile import plan_from_json
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ReconcilerError(f"cannot read plan {path}: {e.strerror}") from None
+        data = read_regular(path, 64 * MiB)
+    except FileProblem as e:
+        raise ReconcilerError(f"plan {path}: {e}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ReconcilerError(f"plan {path}: not UTF-8 text: not a powerpacks plan") from None
     return plan_from_json(text)
 
 

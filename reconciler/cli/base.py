@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
 
 from reconciler import __version__
@@ -32,10 +29,9 @@ def cli() -> None:
 
 def write_file(path: str, text: str) -> None:
     """Write atomically, so a saved plan or export is never half-written."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
+    from reconciler.files import FileProblem, write_atomic
+
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as e:
-        raise ReconcilerError(f"cannot write {path}: {e.strerror}") from None
+        write_atomic(path, text)
+    except FileProblem as e:
+        raise ReconcilerError(f"{path}: {e}") from None

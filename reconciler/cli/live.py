@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import click
@@ -279,10 +278,13 @@ def export_cmd(
 
 def read_for_merge(path: str) -> str:
     """The file's text exactly as stored: CRLF line endings stay CRLF through the merge."""
+    from reconciler.files import FileProblem, read_regular
+    from reconciler.manifest.walker import MANIFEST_LIMIT
+
     try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise ReconcilerError(f"cannot read {path}: {e.strerror}") from None
+        data = read_regular(path, MANIFEST_LIMIT)
+    except FileProblem as e:
+        raise ReconcilerError(f"{path}: {e}") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

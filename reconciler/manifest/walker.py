@@ -11,12 +11,12 @@ import contextlib
 import gc
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.core.models import DesiredPowerpack, Loc, Manifest
 from reconciler.errors import ManifestError, Problem
+from reconciler.files import FileProblem, MiB, read_regular
 from reconciler.manifest.keys import (
     DEFAULTS_KEYS,
     POWERPACK_KEYS,
@@ -36,16 +36,15 @@ from reconciler.manifest.reader import (
 from reconciler.manifest.yamlnodes import compose, describe, quote, scalar, text_of
 
 SUPPORTED_VERSION = 1
+MANIFEST_LIMIT = 32 * MiB  # 5,000 Powerpacks with every field take about 1 MiB
 
 
 def load_manifest(path: str) -> Manifest:
     """Read and validate a manifest file; raises ManifestError with every problem found."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise ManifestError(
-            [Problem(path, 1, 1, "", f"cannot read the file: {e.strerror}")]
-        ) from None
+        data = read_regular(path, MANIFEST_LIMIT)
+    except FileProblem as e:
+        raise ManifestError([Problem(path, 1, 1, "", str(e))]) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
