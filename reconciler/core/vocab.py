@@ -51,3 +51,21 @@ def is_cell(field: str) -> bool:
 def pages_for(total: int) -> int:
     """How many pages a list of `total` objects takes (at least one: the first page)."""
     return max(1, -(-total // PAGE_LIMIT))
+
+
+# --- number pools -------------------------------------------------------------------------------
+
+KINDS: tuple[str, ...] = ("numbers", "tollfree", "shortcodes")
+"""The three kinds of pool member, as the manifest and the plan's fields name them."""
+
+SENDER_OF_KIND: dict[str, str] = {
+    "numbers": "longcode",
+    "tollfree": "tollfree",
+    "shortcodes": "shortcode",
+}
+"""The sender type of the priority matrix that each kind of member is."""
+
+MEMBER_SERVICES: tuple[str, ...] = ("sms", "mms")
+"""The services a long code is added for (lower case, as the pool API writes them)."""
+
+DEFAULT_SERVICE = "sms"  # the API's default when a number is added (docs/api.md section 6)

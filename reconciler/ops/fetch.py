@@ -25,6 +25,7 @@ _REQUIRED: dict[str, type] = {
 }
 SENDERS = ("shortcode", "tollfree", "longcode")
 _OPTIONAL_STR = ("application_type", "application_id", "number_pool", "created_on")
+_POOL_SEGMENT = 5  # /v1/Account/{auth_id}/NumberPool/{pool_uuid}/ split on "/"
 
 
 def fetch_live(
@@ -168,6 +169,9 @@ def parse_powerpack(obj: dict[str, Any]) -> LivePowerpack:
     app_id = "" if extra["application_id"].lower() == "none" else extra["application_id"]
     extra["application_id"] = app_id
     extra["application_type"] = extra["application_type"].lower() if app_id else ""
+    pool = extra.pop("number_pool").split("/")
+    extra["pool_uuid"] = pool[_POOL_SEGMENT] if len(pool) > _POOL_SEGMENT else ""
+    del extra["created_on"]
     matrix = parse_priority(obj) if obj.get("number_priority") is not None else None
     # Every field was type-checked above: skip pydantic's second pass (10,000 objects at N=5,000).
     required = {f: obj[f] for f in _REQUIRED}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.core.models import Change, Plan
+from reconciler.core.models import Change, FieldChange, Plan
 
 FORMAT_VERSION = 1
 
@@ -31,8 +31,13 @@ def _change_json(change: Change) -> dict[str, Any]:
         "uuid": change.uuid,
         # `col` is beyond DESIGN's example: it keeps plan_from_json an exact inverse.
         "source": {"file": src.file, "line": src.line, "col": src.col} if src else None,
-        "fields": [f.model_dump() for f in change.fields],
+        "fields": [_field_json(f) for f in change.fields],
         "requests": [r.model_dump() for r in change.requests],
         "base": change.base,
         "base_state": change.base_state,
     }
+
+
+def _field_json(field: FieldChange) -> dict[str, Any]:
+    """A field change; `origin` only when the plan was made with --base."""
+    return field.model_dump(exclude={"origin"} if field.origin is None else set())
