@@ -1,4 +1,4 @@
-"""Local files: read a regular file under a size cap, write one atomically. Stdlib only.
+"""Local files: read a regular file under a size cap, write one atomically.
 
 Reading refuses what is not a regular file before blocking on it (a FIFO, /dev/zero, a
 directory) and a file larger than the cap before reading it (a 3 GiB sparse file); writing goes
@@ -14,27 +14,25 @@ import stat
 import tempfile
 from pathlib import Path
 
+from reconciler.errors import FileError
+
 MiB = 1024 * 1024
 
 
-class FileProblem(Exception):
-    """A file that can't be read or written as asked; the message says why, without the path."""
-
-
 def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; FileProblem otherwise."""
+    """The bytes of a regular file of at most `limit` bytes; else FileError (without the path)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as e:
-        raise FileProblem(f"cannot read the file: {e.strerror}") from None
+        raise FileError(f"cannot read the file: {e.strerror}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise FileProblem("cannot read the file: it is a directory")
+            raise FileError("cannot read the file: it is a directory")
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem("cannot read the file: not a regular file (a pipe or a device?)")
+            raise FileError("cannot read the file: not a regular file (a pipe or a device?)")
         if info.st_size > limit:
-            raise FileProblem(
+            raise FileError(
                 f"the file is too large ({_size(info.st_size)}; at most {_size(limit)})"
             )
         chunks, size = [], 0
@@ -42,21 +40,21 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:  # it grew while being read
-                raise FileProblem(f"the file is too large (over {_size(limit)})")
+                raise FileError(f"the file is too large (over {_size(limit)})")
         return b"".join(chunks)
     except OSError as e:
-        raise FileProblem(f"cannot read the file: {e.strerror}") from None
+        raise FileError(f"cannot read the file: {e.strerror}") from None
     finally:
         os.close(fd)
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Replace `path` with `text` (UTF-8); FileProblem if it can't be written."""
+    """Replace `path` with `text` (UTF-8); FileError if it can't be written."""
     target = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as e:
-        raise FileProblem(f"cannot write the file: {e.strerror}") from None
+        raise FileError(f"cannot write the file: {e.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -68,7 +66,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         os.replace(tmp, target)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
-        raise FileProblem(f"cannot write the file: {e.strerror}") from None
+        raise FileError(f"cannot write the file: {e.strerror}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

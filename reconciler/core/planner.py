@@ -1,371 +1,313 @@
-"""The planner: a pure function of (manifest, live state) -> Plan. deepdiff lives here only.
+"""The planner: a pure function of (manifest, live state) -> Plan.
 
 Order of the plan: renames, updates, creates, deletes, by name within a kind (names are freed by
-renames before creates reuse them). Nothing here reads the network or the environment.
+renames before creates reuse them). Every plan-time problem located in the manifest is collected
+and raised at once. Nothing here reads the network or the environment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from deepdiff import DeepDiff
 
+from reconciler.core import codec, identity
+from reconciler.core.impact import sender_impact
 from reconciler.core.models import (
-    ApiRequest,
     Change,
     DesiredPowerpack,
     FieldChange,
     LivePowerpack,
     LiveState,
+    Loc,
     Manifest,
     Plan,
     Summary,
     fingerprint,
 )
-from reconciler.core.vocab import CELLS, PRIORITY_PREFIX, SCALARS
-from reconciler.errors import PlanError
+from reconciler.core.pools import PoolsNotRead, PoolWork, declared_elsewhere, holders, plan_pool
+from reconciler.core.states import powerpack_state
+from reconciler.core.vocab import CELLS, FIELD_ORDER, KINDS, SCALARS, cell_field, is_cell
+from reconciler.core.writes import powerpack_request
+from reconciler.errors import PlanError, Problem
 
-COLLECTION = "/v1/Account/{auth_id}/Powerpack/"
-# A delete never gives numbers up: the tool does not unrent (plivo-api.md section 4.5, Q17).
-DELETE_BODY: dict[str, Any] = {"unrent_numbers": False}
 
+class _Context:
+    """What planning one manifest against one live state shares: indexes and found problems."""
 
-@dataclass(frozen=True)
-class _Match:
-    """A manifest Powerpack and the live one it stands for (None: to be created)."""
+    def __init__(self, manifest: Manifest, live: LiveState):
+        self.manifest, self.live = manifest, live
+        self.by_name = identity.live_by_name(live.powerpacks)
+        self.holders = holders(live)
+        self.declared = declared_elsewhere(manifest.powerpacks)
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
 
-    desired: DesiredPowerpack
-    live: LivePowerpack | None
+    def problem(self, dp: DesiredPowerpack, key: str, message: str) -> None:
+        """A plan-time problem, located where the manifest sets `key` of `dp`."""
+        where = dp.field_locs.get(key) or dp.field_locs.get(key.split(".")[0]) or dp.loc
+        where = where or Loc(file=self.manifest.path, line=1, col=1)
+        path = f"powerpacks.{dp.name}.{key.split('.')[0]}"
+        found = Problem(where.file, where.line, where.col, path, message)
+        if not any((p.line, p.col, p.message) == (found.line, found.col, found.message)
+                   for p in self.problems):  # fmt: skip
+            self.problems.append(found)
 
 
 def plan(manifest: Manifest, live: LiveState, *, targets: Sequence[str] = ()) -> Plan:
     """Compute the ordered changes that bring `live` to `manifest`; no-ops never appear.
 
-    With `targets`, only the named manifest Powerpacks are planned and prune deletes are not.
+    With `targets`, only the named Powerpacks are planned: manifest entries, or (with prune) live
+    Powerpacks the prune deletes.
     """
-    by_name = _live_by_name(live)
-    _check_targets(manifest, targets)
-    matches, claimed = _match_all(manifest, by_name)
+    ctx = _Context(manifest, live)
+    matches, claimed = identity.match_all(manifest.powerpacks, ctx.by_name)
+    unclaimed = sorted(name for name in ctx.by_name if name not in claimed)
+    _check_targets(manifest, targets, unclaimed)
     chosen = [m for m in matches if not targets or m.desired.name in targets]
-    changes = [c for c in (_change_for(m, live) for m in chosen) if c is not None]
-    unclaimed = sorted(name for name in by_name if name not in claimed)
-    deleting = manifest.prune and not targets
-    if deleting:
-        changes += [_delete(by_name[name], manifest) for name in unclaimed]
-    summary = _summary(changes, len(chosen), 0 if deleting else len(unclaimed))
+    try:
+        changes = [c for c in (_change_for(m, ctx) for m in chosen) if c is not None]
+    except PoolsNotRead as e:
+        raise PlanError(f"plan: the live read is incomplete ({e}); refusing to plan") from None
+    deleted = [n for n in unclaimed if manifest.prune and (not targets or n in targets)]
+    changes += [_delete(ctx.by_name[name], manifest) for name in deleted]
+    _attach_moves_out(changes)
+    if ctx.problems:
+        count = len(ctx.problems)
+        raise PlanError(
+            f"plan: {count} problem{'s' if count > 1 else ''} against the live account",
+            ctx.problems,
+        )
+    _refuse_lookalikes(changes, ctx)
+    _warn_renames(manifest, ctx, deleted)
     return Plan(
         changes=tuple(sorted(changes, key=_order)),
-        summary=summary,
+        summary=_summary(changes, len(chosen), len(unclaimed) - len(deleted)),
         manifest_path=manifest.path,
         manifest_sha256=manifest.sha256,
+        warnings=tuple(ctx.warnings),
+        sender_impact=sender_impact(chosen, live, ctx.holders),
     )
 
 
-def normalize_live_state(lp: LivePowerpack, include_priority: bool) -> dict[str, Any]:
-    """The normalized live state a change is computed from; its fingerprint is `Change.base`."""
-    state: dict[str, Any] = {
-        "name": lp.name,
-        "sticky_sender": lp.sticky_sender,
-        "local_connect": lp.local_connect,
-        "application_type": lp.application_type.lower() if lp.application_id else "",
-        "application_id": lp.application_id,
-    }
-    if include_priority and lp.number_priority is not None:
-        state["number_priority"] = {cell: list(order) for cell, order in lp.number_priority.items()}
-    return state
+def _check_targets(manifest: Manifest, targets: Sequence[str], unclaimed: list[str]) -> None:
+    """Every --target must name a Powerpack of the manifest, or one that prune deletes."""
+    known = sorted(manifest.powerpacks) + (unclaimed if manifest.prune else [])
+    unknown = sorted(set(targets) - set(known))
+    if not unknown:
+        return
+    lines = []
+    for name in unknown:
+        close = identity.close_names(name, known)
+        hint = f" (did you mean {' or '.join(map(identity.show_name, close))}?)" if close else ""
+        lines.append(f"{identity.show_name(name)}{hint}")
+    what = f"a Powerpack of {manifest.path}" + (" or one prune deletes" if manifest.prune else "")
+    known_text = ", ".join(map(identity.show_name, known)) or "(none)"
+    raise PlanError(f"plan: --target {', '.join(lines)}: not {what} (known: {known_text})")
 
 
-# --- matching manifest names to live Powerpacks -------------------------------------------------
+# --- one Powerpack's change ---------------------------------------------------------------------
 
 
-def _live_by_name(live: LiveState) -> dict[str, LivePowerpack]:
-    """Index live Powerpacks by name; a name held twice is an error (identity is the name)."""
-    seen: dict[str, list[LivePowerpack]] = {}
-    for lp in live.powerpacks:
-        seen.setdefault(lp.name, []).append(lp)
-    dupes = {name: lps for name, lps in seen.items() if len(lps) > 1}
-    if dupes:
-        what = "; ".join(
-            f"{name!r} (uuids {', '.join(sorted(lp.uuid for lp in lps))})"
-            for name, lps in sorted(dupes.items())
-        )
-        raise PlanError(f"plan: live Powerpack names must be unique, but these repeat: {what}")
-    return {name: lps[0] for name, lps in seen.items()}
+def _change_for(match: identity.Match, ctx: _Context) -> Change | None:
+    dp, lp = match.desired, match.live
+    desired = _desired_values(dp, ctx)
+    work = plan_pool(dp, lp, ctx.live, ctx.holders, ctx.declared)
+    for key, message in work.problems:
+        ctx.problem(dp, key, message)
+    if lp is None:
+        return _create(dp, desired, work, ctx.live)
+    return _update(dp, lp, desired, work, ctx.live)
 
 
-def _check_targets(manifest: Manifest, targets: Sequence[str]) -> None:
-    """Every --target must name a Powerpack of the manifest."""
-    unknown = sorted(set(targets) - set(manifest.powerpacks))
-    if unknown:
-        known = ", ".join(sorted(manifest.powerpacks)) or "(none)"
-        raise PlanError(
-            f"plan: --target {', '.join(unknown)}: not a Powerpack of {manifest.path} "
-            f"(known: {known})"
-        )
-
-
-def _renames(manifest: Manifest, by_name: dict[str, LivePowerpack]) -> dict[str, str]:
-    """New name -> old name, for each `renamed_from` that applies (new absent live, old present)."""
-    renames: dict[str, str] = {}
-    for name, dp in sorted(manifest.powerpacks.items()):
-        old = dp.renamed_from
-        if old is None or name in by_name or old not in by_name:
-            continue
-        if old in renames.values():
-            other = next(new for new, o in renames.items() if o == old)
-            raise PlanError(
-                f"plan: {other!r} and {name!r} are both renamed_from {old!r}; only one can be"
-            )
-        renames[name] = old
-    return renames
-
-
-def _match_all(
-    manifest: Manifest, by_name: dict[str, LivePowerpack]
-) -> tuple[list[_Match], set[str]]:
-    """Pair each manifest Powerpack with its live one; return the pairs and the live names used."""
-    renames = _renames(manifest, by_name)
-    freed = set(renames.values())  # renamed away first: a manifest entry of that name is a create
-    matches = []
-    for name, dp in sorted(manifest.powerpacks.items()):
-        if name in renames:
-            matches.append(_Match(dp, by_name[renames[name]]))
-            continue
-        if name in freed and dp.renamed_from is not None:
-            raise PlanError(
-                f"plan: {name!r} is renamed_from {dp.renamed_from!r} while live {name!r} is "
-                "itself being renamed: chained renames need two applies"
-            )
-        live = by_name.get(name) if name not in freed else None
-        matches.append(_Match(dp, live))
-    claimed = set(renames.values()) | {n for n in manifest.powerpacks if n in by_name}
-    return matches, claimed
-
-
-# --- normalized views and field diffs -----------------------------------------------------------
-
-
-def _app_value(app_type: str, app_id: str) -> dict[str, str] | None:
-    """The application as compared and shown: {"type", "id"} in lower case, or None (no app)."""
-    return {"type": app_type.lower(), "id": app_id} if app_id else None
-
-
-def _resolve_app(dp: DesiredPowerpack, live: LiveState) -> dict[str, str] | None:
-    """The desired application value; a name is looked up in the live Application list."""
-    app = dp.application
-    assert app is not None
-    if app.kind == "none":
-        return None
-    if app.id is not None:
-        return _app_value(app.kind, app.id)
-    if live.applications is None:
-        raise PlanError(
-            f"plan: {dp.name}: application {app.name!r} is named, but the Application list "
-            "was not read"
-        )
-    found = [a for a in live.applications if a.app_name == app.name]
-    if not found:
-        raise PlanError(f"plan: {dp.name}: no application named {app.name!r} in the account")
-    if len(found) > 1:
-        ids = ", ".join(sorted(a.app_id for a in found))
-        raise PlanError(
-            f"plan: {dp.name}: {len(found)} applications are named {app.name!r} (ids {ids}); "
-            "link it by id instead"
-        )
-    return _app_value(app.kind, found[0].app_id)
-
-
-def _desired_view(dp: DesiredPowerpack, live: LiveState) -> dict[str, Any]:
-    """The managed fields of a manifest Powerpack, normalized; unmanaged fields are absent."""
-    view: dict[str, Any] = {f: getattr(dp, f) for f in SCALARS if getattr(dp, f) is not None}
+def _desired_values(dp: DesiredPowerpack, ctx: _Context) -> dict[str, Any]:
+    """The managed fields of a manifest Powerpack as field values; unmanaged ones are absent."""
+    values: dict[str, Any] = {f: getattr(dp, f) for f in SCALARS if getattr(dp, f) is not None}
     if dp.application is not None:
-        view["application"] = _resolve_app(dp, live)
+        try:
+            values["application"] = identity.resolve_app(dp.application, ctx.live.applications)
+        except ValueError as e:
+            ctx.problem(dp, "application", str(e))
     for cell in CELLS:
         if cell in dp.number_priority:
-            view[PRIORITY_PREFIX + cell] = list(dp.number_priority[cell])
-    return view
+            values[cell_field(cell)] = list(dp.number_priority[cell])
+    return values
 
 
-def _live_view(lp: LivePowerpack, keys: Sequence[str]) -> dict[str, Any]:
-    """The live values of exactly the given (managed) keys, normalized like the desired view."""
-    view: dict[str, Any] = {}
-    for key in keys:
-        if key == "application":
-            view[key] = _app_value(lp.application_type, lp.application_id)
-        elif key.startswith(PRIORITY_PREFIX):
-            view[key] = _live_cell(lp, _cell(key))
-        else:
-            view[key] = getattr(lp, key)
-    return view
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The top-level keys whose values differ, from deepdiff's report, in display order.
 
-
-def _live_cell(lp: LivePowerpack, cell: str) -> list[str] | None:
-    """One live priority cell; comparing against a matrix that was never read is an error."""
-    if lp.number_priority is None:
-        raise PlanError(
-            f"plan: {lp.name}: number_priority is managed but was not read from the account "
-            f"(uuid {lp.uuid}); refusing to guess"
-        )
-    order = lp.number_priority.get(cell)
-    return list(order) if order is not None else None
-
-
-def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
-    """Keys whose normalized values differ, by deepdiff key by key.
-
-    Key by key because deepdiff reports a whole-dict change at the root when nothing matches.
+    Equal dicts are settled by `==` first: 5,000 unchanged Powerpacks cost 2 s of DeepDiff
+    calls, 10 ms this way. deepdiff reports a dict with no key in common as one change at the
+    root; then every key present on either side differs.
     """
-    return {k for k in before.keys() | after.keys() if _differs(before.get(k), after.get(k))}
+    if before == after:
+        return []
+    report = DeepDiff(dict(before), dict(after), view="tree")
+    paths = [level.path(output_format="list") for levels in report.values() for level in levels]
+    if any(not path for path in paths):
+        keys = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    else:
+        keys = {str(path[0]) for path in paths}
+    return sorted(keys, key=_field_rank)
 
 
-def _differs(before: Any, after: Any) -> bool:
-    """deepdiff's verdict; values of one type that are == are settled without it (most of them:
-    5,000 unchanged Powerpacks cost 2 s of DeepDiff calls, 10 ms this way)."""
-    if type(before) is type(after) and before == after:
-        return False
-    return bool(DeepDiff(before, after))
-
-
-def _field_order(key: str) -> int:
-    order = ["name", *SCALARS, "application", *(PRIORITY_PREFIX + c for c in CELLS)]
-    return order.index(key)
+def _field_rank(key: str) -> tuple[int, str]:
+    order = (*FIELD_ORDER, *KINDS)
+    return (order.index(key), key) if key in order else (len(order), key)
 
 
 def _with_app_names(value: Any, key: str, live: LiveState) -> Any:
     """Add the application's name (when the Application list knows it) for display."""
-    if key != "application" or value is None or live.applications is None:
+    if key != "application" or value is None:
         return value
-    names = sorted(a.app_name for a in live.applications if a.app_id == value["id"])
+    names = identity.app_names(value["id"], live.applications)
     return {**value, "name": names[0]} if names else value
 
 
 def _field_changes(
-    before: dict[str, Any], after: dict[str, Any], live: LiveState
-) -> tuple[FieldChange, ...]:
-    keys = sorted(_changed_keys(before, after), key=_field_order)
-    return tuple(
+    before: Mapping[str, Any], after: Mapping[str, Any], live: LiveState
+) -> list[FieldChange]:
+    return [
         FieldChange(
             field=k,
             before=_with_app_names(before.get(k), k, live),
             after=_with_app_names(after.get(k), k, live),
         )
-        for k in keys
-    )
+        for k in changed_fields(before, after)
+    ]
 
 
-# --- changes and their requests ------------------------------------------------------------------
-
-
-def _change_for(match: _Match, live: LiveState) -> Change | None:
-    desired = _desired_view(match.desired, live)
-    if match.live is None:
-        return _create(match.desired, desired, live)
-    return _update(match.desired, match.live, desired, live)
-
-
-def _create(dp: DesiredPowerpack, desired: dict[str, Any], live: LiveState) -> Change:
+def _create(dp: DesiredPowerpack, desired: dict[str, Any], work: PoolWork, live: LiveState):
     """A create sends the name and the managed fields; `application: none` sends nothing."""
     shown = {k: v for k, v in desired.items() if not (k == "application" and v is None)}
-    fields = _field_changes({}, shown, live)
-    body = {"name": dp.name, **_body(shown, {})}
+    request = powerpack_request("create", dp.name, None, shown, None)
+    assert request is not None
+    base = {"moves": work.base["moves"]} if "moves" in work.base else None
     return Change(
         action="create",
         name=dp.name,
         source=dp.loc,
-        fields=fields,
-        requests=(ApiRequest(method="POST", path=COLLECTION, body=body),),
+        fields=(*_field_changes({}, shown, live), *work.fields),
+        moves=tuple(work.moves_in),
+        requests=(request, *work.requests),
+        base=fingerprint(base) if base else None,
+        base_state=base,
     )
 
 
 def _update(
-    dp: DesiredPowerpack, lp: LivePowerpack, desired: dict[str, Any], live: LiveState
+    dp: DesiredPowerpack,
+    lp: LivePowerpack,
+    desired: dict[str, Any],
+    work: PoolWork,
+    live: LiveState,
 ) -> Change | None:
-    """One POST carrying only the changed fields (all four cells when any cell changed)."""
-    before = _live_view(lp, list(desired))
+    """One POST carrying only the changed fields (all four cells when any cell changed), then
+    the pool's requests."""
+    if any(is_cell(k) for k in desired) and lp.number_priority is None:
+        raise PlanError(
+            f"plan: {identity.show_name(lp.name)}: number_priority is managed but was not read "
+            f"from the account (uuid {lp.uuid}); refusing to guess"
+        )
+    before = codec.live_values(lp, list(desired))
     if lp.name != dp.name:
         before, desired = {"name": lp.name, **before}, {"name": dp.name, **desired}
     fields = _field_changes(before, desired, live)
-    if not fields:
-        return None
     changed = {f.field: desired[f.field] for f in fields}
-    body = _body(changed, _full_matrix(lp, desired) if _touches_matrix(changed) else {})
+    first = powerpack_request("update", dp.name, lp.uuid, changed, lp.number_priority)
+    requests = [first] if first is not None else []
+    if not fields and not work.fields and not work.requests:
+        return None
+    state = {**powerpack_state(lp, lp.number_priority is not None), **work.base}
     return Change(
         action="update",
         name=dp.name,
         uuid=lp.uuid,
+        pool_uuid=lp.pool_uuid if work.requests else None,
         source=dp.loc,
-        fields=fields,
-        requests=(ApiRequest(method="POST", path=f"{COLLECTION}{lp.uuid}/", body=body),),
-        **_based_on(lp),
+        fields=(*fields, *work.fields),
+        moves=tuple(work.moves_in),
+        requests=(*requests, *work.requests),
+        base=fingerprint(state),
+        base_state=state,
     )
 
 
 def _delete(lp: LivePowerpack, manifest: Manifest) -> Change:
+    state = powerpack_state(lp, include_priority=lp.number_priority is not None)
     return Change(
         action="delete",
         name=lp.name,
         uuid=lp.uuid,
         source=manifest.prune_loc,
-        requests=(ApiRequest(method="DELETE", path=f"{COLLECTION}{lp.uuid}/", body=DELETE_BODY),),
-        **_based_on(lp),
+        requests=(codec.delete_request(lp.uuid),),
+        base=fingerprint(state),
+        base_state=state,
     )
 
 
-def _based_on(lp: LivePowerpack) -> dict[str, Any]:
-    """A change's `base` fingerprint and the normalized live state it hashes."""
-    state = normalize_live_state(lp, include_priority=lp.number_priority is not None)
-    return {"base": fingerprint(state), "base_state": state}
+def _attach_moves_out(changes: list[Change]) -> None:
+    """A source Powerpack that has a change of its own shows the members moving out of it."""
+    moving = [m for c in changes for m in c.moves if m.destination == c.name]
+    for i, change in enumerate(changes):
+        out = tuple(m for m in moving if m.source == change.name)
+        if out and change.action == "update":
+            changes[i] = change.model_copy(update={"moves": (*change.moves, *out)})
 
 
-def _touches_matrix(values: dict[str, Any]) -> bool:
-    return any(k.startswith(PRIORITY_PREFIX) for k in values)
+# --- checks and warnings on the whole plan ------------------------------------------------------
 
 
-def _full_matrix(lp: LivePowerpack, desired: dict[str, Any]) -> dict[str, Any]:
-    """All four cells: managed ones from the manifest, the rest as read live (merge == replace)."""
-    cells: dict[str, Any] = {}
-    for cell in CELLS:
-        key = PRIORITY_PREFIX + cell
-        live_order = (lp.number_priority or {}).get(cell)
-        value = desired.get(key, list(live_order) if live_order is not None else None)
-        if value is not None:
-            cells[key] = value
-    return cells
-
-
-def _body(values: dict[str, Any], matrix: dict[str, Any]) -> dict[str, Any]:
-    """The API body for normalized field values; `matrix` overrides the cells when given."""
-    body: dict[str, Any] = {f: values[f] for f in ("name", *SCALARS) if f in values}
-    if "application" in values:
-        app = values["application"]
-        body.update(
-            {"application_id": "none"}
-            if app is None
-            else {"application_type": app["type"], "application_id": app["id"]}
-        )
-    cells = matrix or {k: v for k, v in values.items() if k.startswith(PRIORITY_PREFIX)}
-    if cells:
-        body["number_priority"] = [
-            _api_cell(k[len(PRIORITY_PREFIX) :], v) for k, v in cells.items()
+def _refuse_lookalikes(changes: list[Change], ctx: _Context) -> None:
+    """A delete and a create whose names only look different are one Powerpack, most likely."""
+    creates = [c.name for c in changes if c.action == "create"]
+    deletes = [c.name for c in changes if c.action == "delete"]
+    pairs = identity.lookalikes(creates, deletes)
+    if pairs:
+        lines = [
+            f"  create {identity.quoted(new)} and delete {identity.quoted(old)}: the names "
+            f"differ only in invisible characters, case, blanks or look-alike letters. If it is "
+            f"the same Powerpack, rename it: `renamed_from: {_yaml_name(old)}` under "
+            f"{identity.quoted(new)}"
+            for new, old in pairs
         ]
-    return body
+        raise PlanError(
+            "plan: refusing to delete and re-create look-alike Powerpacks (numbers would leave "
+            "the pool):\n" + "\n".join(lines)
+        )
+    others = [n for n in ctx.by_name if n not in deletes]
+    for new, old in identity.lookalikes(creates, others):
+        ctx.warnings.append(
+            f"create {identity.quoted(new)}: a live Powerpack is named "
+            f"{identity.quoted(old)}, which looks the same"
+        )
 
 
-def _cell(key: str) -> str:
-    """ "number_priority.US.SMS" -> "US.SMS"."""
-    return key[len(PRIORITY_PREFIX) :]
+def _yaml_name(name: str) -> str:
+    """A name as YAML takes it, for a suggestion to paste (double quotes, escapes)."""
+    return identity.quoted(name) if identity.name_hazards(name) else f'"{name}"'
 
 
-def _api_cell(cell: str, order: Sequence[str]) -> dict[str, Any]:
-    """One priority cell in the API's shape."""
-    country, service = cell.split(".")
-    return {
-        "country_iso": country,
-        "service_type": service,
-        "priority": {f"priority{i}": order[i - 1] for i in (1, 2, 3)},
-    }
+def _warn_renames(manifest: Manifest, ctx: _Context, deleted: list[str]) -> None:
+    """renamed_from that names nothing live while prune deletes a close name; or ignored."""
+    for name, dp in sorted(manifest.powerpacks.items()):
+        old = dp.renamed_from
+        if old is None or name in ctx.by_name or old in ctx.by_name:
+            continue
+        close = identity.close_names(old, deleted)
+        if close:
+            ctx.warnings.append(
+                f"{identity.quoted(name)}: renamed_from {identity.quoted(old)} names no "
+                f"live Powerpack, and prune deletes {identity.quoted(close[0])}: a typo? "
+                f"(the plan creates {identity.quoted(name)} instead of renaming)"
+            )
+    for new, old in identity.moot_renames(manifest.powerpacks, ctx.by_name):
+        ctx.warnings.append(
+            f"{identity.quoted(new)}: renamed_from {identity.quoted(old)} is ignored: both "
+            "names exist live (remove renamed_from, or delete one of them)"
+        )
 
 
 # --- ordering and summary ------------------------------------------------------------------------

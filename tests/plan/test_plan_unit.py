@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reconciler.core.models import AppLink, fingerprint
-from reconciler.core.planner import normalize_live_state, plan
+from reconciler.core.planner import plan
+from reconciler.core.states import powerpack_state as normalize_live_state
 from reconciler.errors import PlanError
 from tests.plan.helpers import (
     DEFAULT_MATRIX,
@@ -106,9 +107,9 @@ def test_switching_app_type_with_the_same_id_is_a_change():
 @pytest.mark.parametrize(
     ("apps", "message"),
     [
-        ({"1": "Other"}, "a: no application named 'Replies'"),
-        ({"1": "Replies", "2": "Replies"}, "a: 2 applications are named 'Replies' (ids 1, 2)"),
-        (None, "a: application 'Replies' is named, but the Application list was not read"),
+        ({"1": "Other"}, ".a.application: no application named 'Replies'"),
+        ({"1": "Replies", "2": "Replies"}, ".a.application: 2 applications are named 'Replies'"),
+        (None, ".a.application: application 'Replies' is named, but the Application list"),
     ],
 )
 def test_an_unresolvable_app_name_is_a_plan_error(apps, message):

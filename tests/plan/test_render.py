@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from reconciler.core.models import Plan
 from reconciler.core.planner import plan
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.errors import PlanFileError, ReconcilerError
 from reconciler.planfile import plan_from_json
 from reconciler.render import (
     github_annotations,
@@ -56,11 +56,17 @@ def test_json_has_the_design_shape():
     doc = json.loads(render_json(mixed_plan()))
     assert list(doc) == [
         "format_version",
+        "tool",
+        "created_at",
         "account",
         "account_sha256",
         "manifest",
         "changes",
         "summary",
+        "warnings",
+        "sender_impact",
+        "guards",
+        "protected",
     ]
     assert doc["format_version"] == 1
     assert doc["manifest"] == {"path": "powerpacks.yaml", "sha256": "0" * 64}
@@ -69,8 +75,10 @@ def test_json_has_the_design_shape():
         "action",
         "name",
         "uuid",
+        "pool_uuid",
         "source",
         "fields",
+        "moves",
         "requests",
         "base",
         "base_state",
@@ -97,18 +105,18 @@ def test_json_round_trips():
         ("[]", "not a powerpacks plan: no format_version"),
         ('{"changes": []}', "not a powerpacks plan: no format_version"),
         ('{"format_version": 2}', "plan format_version 2 is not supported"),
-        ('{"format_version": 1}', "not a valid powerpacks plan: missing key 'manifest'"),
+        ('{"format_version": 1}', "not a valid powerpacks plan: account: Field required"),
     ],
 )
 def test_a_bad_plan_file_is_a_reconciler_error(text, message):
-    with pytest.raises(PlanError, match=message):
+    with pytest.raises(PlanFileError, match=message):
         plan_from_json(text)
 
 
 def test_a_plan_with_an_unknown_action_is_refused():
     doc = json.loads(render_json(mixed_plan()))
     doc["changes"][0]["action"] = "replace"
-    with pytest.raises(ReconcilerError, match=r"not a valid powerpacks plan: action"):
+    with pytest.raises(ReconcilerError, match=r"not a valid powerpacks plan: changes\[0\]\.action"):
         plan_from_json(json.dumps(doc))
 
 

@@ -1,0 +1,260 @@
+"""Identity rules, written once for plan and export: which live Powerpack a manifest entry is,
+which renames apply, which application a name links, and which names only look alike.
+
+A Powerpack's identity is its name. `renamed_from: OLD` claims the live Powerpack OLD when no
+live Powerpack has the new name yet. Application names are not unique in Plivo, so a name links
+only when exactly one application has it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from reconciler.core.codec import app_value
+from reconciler.core.models import AppLink, DesiredPowerpack, LiveApplication, LivePowerpack
+from reconciler.errors import PlanError
+
+
+@dataclass(frozen=True)
+class Match:
+    """A manifest Powerpack and the live one it stands for (None: to be created)."""
+
+    desired: DesiredPowerpack
+    live: LivePowerpack | None
+
+
+def live_by_name(
+    powerpacks: Iterable[LivePowerpack], step: str = "plan"
+) -> dict[str, LivePowerpack]:
+    """Index live Powerpacks by name; a name held twice is an error (identity is the name)."""
+    seen: dict[str, list[LivePowerpack]] = {}
+    for lp in powerpacks:
+        seen.setdefault(lp.name, []).append(lp)
+    dupes = {name: lps for name, lps in seen.items() if len(lps) > 1}
+    if dupes:
+        what = "; ".join(
+            f"{quoted(name)} (uuids {', '.join(sorted(lp.uuid for lp in lps))})"
+            for name, lps in sorted(dupes.items())
+        )
+        raise PlanError(f"{step}: live Powerpack names must be unique, but these repeat: {what}")
+    return {name: lps[0] for name, lps in seen.items()}
+
+
+def renames(
+    desired: Mapping[str, DesiredPowerpack], by_name: Mapping[str, LivePowerpack]
+) -> dict[str, str]:
+    """New name -> old name, for each `renamed_from` that applies (new absent live, old present)."""
+    found: dict[str, str] = {}
+    for name, dp in sorted(desired.items()):
+        old = dp.renamed_from
+        if old is None or name in by_name or old not in by_name:
+            continue
+        if old in found.values():
+            other = next(new for new, o in found.items() if o == old)
+            raise PlanError(
+                f"plan: {quoted(other)} and {quoted(name)} are both renamed_from "
+                f"{quoted(old)}; only one can be"
+            )
+        found[name] = old
+    return found
+
+
+def moot_renames(
+    desired: Mapping[str, DesiredPowerpack], by_name: Mapping[str, LivePowerpack]
+) -> list[tuple[str, str]]:
+    """(new, old) for each `renamed_from` ignored because both names exist live."""
+    return [
+        (name, dp.renamed_from)
+        for name, dp in sorted(desired.items())
+        if dp.renamed_from is not None and name in by_name and dp.renamed_from in by_name
+    ]
+
+
+def match_all(
+    desired: Mapping[str, DesiredPowerpack], by_name: Mapping[str, LivePowerpack]
+) -> tuple[list[Match], set[str]]:
+    """Pair each manifest Powerpack with its live one; return the pairs and the live names used."""
+    found = renames(desired, by_name)
+    freed = set(found.values())  # renamed away first: a manifest entry of that name is a create
+    matches = []
+    for name, dp in sorted(desired.items()):
+        if name in found:
+            matches.append(Match(dp, by_name[found[name]]))
+            continue
+        if name in freed and dp.renamed_from is not None:
+            raise PlanError(
+                f"plan: {quoted(name)} is renamed_from {quoted(dp.renamed_from)} while live "
+                f"{quoted(name)} is itself being renamed: chained renames need two applies"
+            )
+        matches.append(Match(dp, by_name.get(name) if name not in freed else None))
+    claimed = set(found.values()) | {n for n in desired if n in by_name}
+    return matches, claimed
+
+
+def pending(
+    desired: Mapping[str, DesiredPowerpack], by_name: Mapping[str, LivePowerpack]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """What a manifest still asks of the account: (creates, renames as (old, new))."""
+    found = renames(desired, by_name)
+    creates = sorted(n for n in desired if n not in by_name and n not in found)
+    return creates, [(old, new) for new, old in sorted(found.items())]
+
+
+# --- applications -------------------------------------------------------------------------------
+
+
+def resolve_app(app: AppLink, apps: tuple[LiveApplication, ...] | None) -> dict[str, str] | None:
+    """The application value a link stands for; a name is looked up in the Application list.
+
+    Raises ValueError with the reason (no such name, with close matches; several; not read).
+    """
+    if app.kind == "none":
+        return None
+    if app.id is not None:
+        return app_value(app.kind, app.id)
+    if apps is None:
+        raise ValueError(
+            f"application {app.name!r} is named, but the Application list was not read"
+        )
+    found = [a for a in apps if a.app_name == app.name]
+    if not found:
+        close = difflib.get_close_matches(str(app.name), sorted({a.app_name for a in apps}), n=3)
+        hint = f": did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"no application named {app.name!r} in the account{hint}")
+    if len(found) > 1:
+        ids = ", ".join(sorted(a.app_id for a in found))
+        raise ValueError(
+            f"{len(found)} applications are named {app.name!r} (ids {ids}); link it by id instead"
+        )
+    return app_value(app.kind, found[0].app_id)
+
+
+def unique_app_name(app_id: str, apps: tuple[LiveApplication, ...] | None) -> str | None:
+    """The name of application `app_id` if exactly one application has it, else None."""
+    apps = apps or ()
+    names = [a.app_name for a in apps if a.app_id == app_id]
+    if len(names) != 1 or sum(a.app_name == names[0] for a in apps) != 1:
+        return None
+    return names[0]
+
+
+def app_names(app_id: str, apps: tuple[LiveApplication, ...] | None) -> list[str]:
+    """Every name the Application list gives this id (for display)."""
+    return sorted(a.app_name for a in apps or () if a.app_id == app_id)
+
+
+# --- names that only look alike -------------------------------------------------------------------
+
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN")
+# Letters of other scripts drawn like Latin ones (lower case: skeletons are case-folded).
+_CONFUSABLE = str.maketrans(
+    {
+        **dict(
+            zip(
+                "\u0430\u0432\u0435\u0455\u0456\u0458\u043a\u043c\u043d\u043e\u0440\u0441\u0442\u0443\u0445\u0501\u051b\u051d\u04bb\u04cf",
+                "abesijkmhopctyxdqwhl",
+                strict=True,
+            )
+        ),  # Cyrillic
+        **dict(
+            zip(
+                "\u03b1\u03b2\u03b5\u03b9\u03ba\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7",
+                "abeikvoptux",
+                strict=True,
+            )
+        ),  # Greek
+        "\u0131": "i",  # dotless i
+        "\u0237": "j",  # dotless j
+    }
+)
+
+
+def _is_invisible(char: str) -> bool:
+    cat = unicodedata.category(char)
+    if cat in _INVISIBLE:
+        return True
+    if cat == "Zs" and char != " ":
+        return True  # a space that is not the space bar's
+    return 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF  # variation selectors
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return next((s for s in _SCRIPTS if name.startswith(s)), "")
+
+
+def name_hazards(name: str) -> list[str]:
+    """Why a name may not read as what it is: blanks at its ends, invisible characters, a form
+    Unicode normalises differently, letters of two scripts mixed."""
+    found = []
+    if name != name.strip():
+        found.append("starts or ends with a blank")
+    hidden = sorted({f"U+{ord(c):04X}" for c in name if _is_invisible(c)})
+    if hidden:
+        found.append(f"holds invisible or control characters ({', '.join(hidden)})")
+    if unicodedata.normalize("NFC", name) != name:
+        found.append("is not in Unicode's composed form (NFC)")
+    elif unicodedata.normalize("NFKC", name) != name:
+        found.append("uses compatibility forms of letters (fullwidth, styled)")
+    scripts = {_script(c) for c in name if c.isalpha()} - {""}
+    if len(scripts) > 1:
+        shown = " and ".join(s.title() for s in sorted(scripts))
+        found.append(f"mixes letters of the {shown} scripts")
+    return found
+
+
+def show_name(name: str) -> str:
+    """A name as messages and plans show it: as is, or quoted with every non-ASCII or invisible
+    character escaped (\\u200b) when it could be mistaken for another."""
+    if not name_hazards(name):
+        return name
+    escaped = "".join(c if " " <= c <= "~" and c not in '"\\' else _escape(c) for c in name)
+    return f'"{escaped}"'
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+
+
+def quoted(name: str) -> str:
+    """A name inside a message: 'name', or its escaped form when it could be mistaken."""
+    return show_name(name) if name_hazards(name) else repr(name)
+
+
+def _escape(char: str) -> str:
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def skeleton(name: str) -> str:
+    """What a name reduces to once invisible characters, Unicode compatibility forms, case,
+    surrounding blanks and look-alike letters of other scripts are set aside."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if not _is_invisible(c) or c.isspace())
+    text = unicodedata.normalize("NFKC", text.casefold()).translate(_CONFUSABLE)
+    return " ".join(text.split())
+
+
+def close_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Candidates close to `name` (a typo, or a look-alike), closest first."""
+    pool = list(candidates)
+    same = [c for c in pool if c != name and skeleton(c) == skeleton(name)]
+    return (same + difflib.get_close_matches(name, [c for c in pool if c not in same], n=n))[:n]
+
+
+def lookalikes(creates: Iterable[str], others: Iterable[str]) -> list[tuple[str, str]]:
+    """(created, other) pairs of distinct names with one skeleton."""
+    by_skeleton: dict[str, list[str]] = {}
+    for name in others:
+        by_skeleton.setdefault(skeleton(name), []).append(name)
+    return [
+        (new, old)
+        for new in sorted(creates)
+        for old in sorted(by_skeleton.get(skeleton(new), []))
+        if old != new
+    ]
