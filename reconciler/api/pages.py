@@ -104,7 +104,7 @@ def _check_complete(objects: list[dict[str, Any]], total: int, shown: str) -> No
 
 
 def _identity(obj: dict[str, Any]) -> str:
-    for key in ("uuid", "app_id"):
+    for key in ("uuid", "app_id", "number", "shortcode"):
         if isinstance(obj.get(key), str):
             return f"{key}:{obj[key]}"
     return json.dumps(obj, sort_keys=True)

@@ -22,7 +22,7 @@ class RateLimiter:
         period: float,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
     ):
         if calls < 1 or period <= 0:
             raise ValueError("rate limit needs calls >= 1 and period > 0")
@@ -48,12 +48,22 @@ class RateLimiter:
                 return max(self._done[0] + self.period - now, 1e-3)
             return min(self.period / 100, 0.05)  # every slot is in flight: poll until one ends
 
-    def acquire(self) -> None:
-        """Block until a slot is free, then take it."""
+    def acquire(self, cancelled: Callable[[], bool] | None = None) -> float:
+        """Block until a slot is free, then take it; return the seconds waited.
+
+        Returns without a slot (and the caller must not send) once `cancelled()` is true.
+        """
+        waited = 0.0
         while (wait := self.reserve()) > 0:
+            if cancelled is not None and cancelled():
+                with self._lock:
+                    self._in_flight += 1  # the caller releases it as if it had been sent
+                return waited
             with self._lock:
                 self.waited += wait
+            waited += wait
             self._sleep(wait)
+        return waited
 
     def release(self) -> None:
         """The request holding a slot got its answer (or failed): the slot frees `period` later."""

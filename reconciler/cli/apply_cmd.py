@@ -26,12 +26,13 @@ from reconciler.errors import ReconcilerError
 
 
 def read_saved_plan(path: str) -> Any:
-    from reconciler.files import FileProblem, MiB, read_regular
+    from reconciler.errors import FileError
+    from reconciler.files import MiB, read_regular
     from reconciler.planfile import plan_from_json
 
     try:
         data = read_regular(path, 64 * MiB)
-    except FileProblem as e:
+    except FileError as e:
         raise ReconcilerError(f"plan {path}: {e}") from None
     try:
         text = data.decode("utf-8")
@@ -149,9 +150,10 @@ def apply_cmd(
     saved = read_saved_plan(plan_file) if plan_file else None
     manifest = None if saved is not None else load_manifest(manifest_path)
     with connect(sandbox, api_url) as (client, auth_id):
-        live = None
+        live, left, pools = None, None, None
         if saved is not None:
-            check_saved_plan(client, saved, auth_id)
+            resumed = check_saved_plan(client, saved, auth_id)
+            left, pools = resumed.left, resumed.pools
             the_plan = saved
         else:
             live, the_plan = compute_plan(client, auth_id, manifest, ())
@@ -164,8 +166,9 @@ def apply_cmd(
             return EXIT_OK
         confirm(auto_approve)
         result = apply_plan(
-            client, the_plan, parallelism=parallelism, on_event=progress(len(the_plan.changes))
-        )
+            client, the_plan, parallelism=parallelism, on_event=progress(len(the_plan.changes)),
+            left=left, pools=pools,
+        )  # fmt: skip
     if result.ok and manifest is not None and live is not None:
         result.problems.extend(replan_problems(manifest, live, result))
     return report(result)

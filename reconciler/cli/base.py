@@ -29,9 +29,10 @@ def cli() -> None:
 
 def write_file(path: str, text: str) -> None:
     """Write atomically, so a saved plan or export is never half-written."""
-    from reconciler.files import FileProblem, write_atomic
+    from reconciler.errors import FileError
+    from reconciler.files import write_atomic
 
     try:
         write_atomic(path, text)
-    except FileProblem as e:
+    except FileError as e:
         raise ReconcilerError(f"{path}: {e}") from None

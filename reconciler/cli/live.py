@@ -54,20 +54,23 @@ def setup_logging(verbose: int) -> None:
             handler.addFilter(_Redact())
 
 
-_REDACTIONS: dict[str, str] = {}  # text -> what log lines show instead
+_REDACTORS: list[Any] = []  # every account's masking, applied to each log line
 
 
 def redact_in_logs(auth_id: str, token: str) -> None:
     """Log lines show this auth id masked (as plans and errors do) and never the token, even
     where a library logs a URL (urllib3 at -vv) or an answer echoes the credentials."""
-    from reconciler.api.client import secret_forms
-    from reconciler.secrets import mask_account
+    from reconciler.secrets import Redactor
 
     auth_id, token = auth_id.strip(), token.strip()
-    if token:
-        _REDACTIONS.update(dict.fromkeys(secret_forms(auth_id, token), "***"))
-    if auth_id:
-        _REDACTIONS[auth_id] = mask_account(auth_id)
+    if auth_id or token:
+        _REDACTORS.append(Redactor(auth_id, token))
+
+
+def redact(text: str) -> str:
+    for redactor in _REDACTORS:
+        text = redactor.mask(text)
+    return text
 
 
 class _Redact(logging.Filter):
@@ -78,10 +81,8 @@ class _Redact(logging.Filter):
             return True
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        for secret, shown in _REDACTIONS.items():
-            text = text.replace(secret, shown)
-            record.exc_text = record.exc_text and record.exc_text.replace(secret, shown)
-        record.msg, record.args = text, None
+        record.msg, record.args = redact(text), None
+        record.exc_text = record.exc_text and redact(record.exc_text)
         return True
 
 
@@ -278,12 +279,13 @@ def export_cmd(
 
 def read_for_merge(path: str) -> str:
     """The file's text exactly as stored: CRLF line endings stay CRLF through the merge."""
-    from reconciler.files import FileProblem, read_regular
+    from reconciler.errors import FileError
+    from reconciler.files import read_regular
     from reconciler.manifest.walker import MANIFEST_LIMIT
 
     try:
         data = read_regular(path, MANIFEST_LIMIT)
-    except FileProblem as e:
+    except FileError as e:
         raise ReconcilerError(f"{path}: {e}") from None
     try:
         return data.decode("utf-8")

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.core.models import DesiredPowerpack, Loc, Manifest
-from reconciler.errors import ManifestError, Problem
-from reconciler.files import FileProblem, MiB, read_regular
+from reconciler.errors import FileError, ManifestError, Problem
+from reconciler.files import MiB, read_regular
 from reconciler.manifest.keys import (
     DEFAULTS_KEYS,
     POWERPACK_KEYS,
@@ -43,7 +43,7 @@ def load_manifest(path: str) -> Manifest:
     """Read and validate a manifest file; raises ManifestError with every problem found."""
     try:
         data = read_regular(path, MANIFEST_LIMIT)
-    except FileProblem as e:
+    except FileError as e:
         raise ManifestError([Problem(path, 1, 1, "", str(e))]) from None
     try:
         text = data.decode("utf-8-sig")

@@ -1,29 +1,54 @@
-"""Plan -> calls: exactly the plan's requests, in order, each answer checked against its intent."""
+"""Plan -> API calls: exactly the plan's requests, in its steps, each answer checked.
+
+Steps, one after another: (1) Powerpack writes: renames one at a time in plan order, then the
+other updates, then creates (a new Powerpack's pool requests use the pool uuid its create
+answers); (2) adds of free numbers; (3) moves (each a removal from the source pool, then the
+add); (4) service changes (a removal, then the add); (5) removals and short-code unlinks; (6)
+Powerpack deletes. Within a step up to `parallelism` run at once. After a failure (or a signal)
+nothing new starts; every change ends in exactly one of applied, failed or not attempted.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import random
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.api.client import AmbiguousWriteError, PlivoClient
-from reconciler.api.pages import IncompleteReadError
-from reconciler.core.models import ApiRequest, Change, LivePowerpack, LiveState, Plan
-from reconciler.errors import ApiError
-from reconciler.ops.fetch import fetch_powerpack, list_powerpacks, parse_powerpack
+from reconciler.api.client import PlivoClient
+from reconciler.core import codec
+from reconciler.core.models import (
+    ApiRequest,
+    Change,
+    LiveMember,
+    LivePool,
+    LivePowerpack,
+    LiveState,
+    Plan,
+)
+from reconciler.errors import AmbiguousWriteError, ApiError, RunInterrupted
+from reconciler.ops.fetch import fetch_powerpack, list_powerpacks
+from reconciler.ops.verify import member_kind, member_of, member_problems, powerpack_problems
 
-log = logging.getLogger("reconciler.ops.apply")
+log = logging.getLogger("reconciler.apply")
 
 EventHook = Callable[[Change, str, str], None]
 """on_event(change, status, detail); status is "start", "applied", "failed" or "not_attempted"."""
 
 LIST_ATTEMPTS = 5  # re-reads of the list while parallel creates make it move
+
+
+@dataclass(frozen=True)
+class MemberOp:
+    """A pool request that landed: a member added to or removed from a pool."""
+
+    pool: str
+    kind: str
+    number: str
+    added: bool
+    service: str = ""
 
 
 @dataclass
@@ -33,11 +58,13 @@ class ApplyResult:
     applied: list[Change] = field(default_factory=list)
     failed: list[tuple[Change, str]] = field(default_factory=list)  # (change, reason)
     not_attempted: list[Change] = field(default_factory=list)
-    verified: bool = True  # every applied write's answer showed the intended values
     problems: list[str] = field(default_factory=list)  # what the answers showed left over
     # The Powerpack each applied change's answer showed (None for a delete): the API's own view
     # after the write, so a re-plan can check convergence without reading anything again.
     answers: dict[str, LivePowerpack | None] = field(default_factory=dict)
+    members: list[MemberOp] = field(default_factory=list)
+    already: list[Change] = field(default_factory=list)  # saved-plan changes found applied
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -45,174 +72,273 @@ class ApplyResult:
 
 
 @dataclass
+class _Unit:
+    """Requests of one change sent in order by one worker (a move: the removal, then the add)."""
+
+    change: Change
+    requests: list[ApiRequest]
+
+
+@dataclass
 class _Run:
     client: PlivoClient
     result: ApplyResult
     on_event: EventHook | None
-    order: dict[int, int]  # id(change) -> index in the plan, to report in plan order
+    pending: dict[int, int]  # id(change) -> requests not yet answered
+    started: set[int] = field(default_factory=set)
+    failed: set[int] = field(default_factory=set)
+    pools: dict[str, str] = field(default_factory=dict)  # created Powerpack -> its pool uuid
+    requests: Mapping[int, list[ApiRequest]] = field(default_factory=dict)  # id(change) -> to send
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def event(self, change: Change, status: str, detail: str = "") -> None:
+        log.info("apply: %s %s: %s %s", change.action, change.name, status, detail)
         if self.on_event is not None:
             self.on_event(change, status, detail)
 
 
 def apply_plan(
-    client: PlivoClient, plan: Plan, *, parallelism: int = 4, on_event: EventHook | None = None
+    client: PlivoClient,
+    plan: Plan,
+    *,
+    parallelism: int = 4,
+    on_event: EventHook | None = None,
+    left: Mapping[int, list[ApiRequest]] | None = None,
+    pools: Mapping[str, str] | None = None,
 ) -> ApplyResult:
-    """Send exactly plan.changes[*].requests in plan order; stop starting new ones after a failure.
-
-    Renames run one at a time in plan order (a name may be freed for the next); other updates,
-    creates and deletes run up to `parallelism` at once within their kind, kinds one after another.
-    """
-    run = _Run(client, ApplyResult(), on_event, {id(c): i for i, c in enumerate(plan.changes)})
-    for phase, workers in _phases(plan.changes, max(1, parallelism)):
-        if run.stop.is_set():
-            for change in phase:
-                _record(run, change, "not_attempted", "an earlier change failed")
-            continue
+    """Send exactly the requests of plan.changes; with `left` (a saved plan re-run), only the
+    requests left of each change (by id), the pools of creates that landed in `pools`."""
+    todo_requests = {id(c): list(c.requests if left is None else left[id(c)]) for c in plan.changes}
+    result = ApplyResult()
+    todo = [c for c in plan.changes if todo_requests[id(c)]]
+    run = _Run(client, result, on_event, {id(c): len(todo_requests[id(c)]) for c in todo})
+    run.requests = todo_requests
+    run.pools.update(pools or {})
+    for change in plan.changes:
+        if not todo_requests[id(change)]:
+            result.already.append(change)
+            run.event(change, "already applied")
+    for units, workers in _phases(todo, max(1, parallelism), todo_requests):
+        if run.stop.is_set() or client.cancelled:
+            break
         with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(lambda c: _apply_one(run, c), phase))
-    _sort(run)
-    run.result.verified = not run.result.problems
-    return run.result
+            list(pool.map(lambda unit: _run_unit(run, unit), units))
+    _finish(run, todo)
+    return result
 
 
-def _phases(changes: Sequence[Change], parallelism: int) -> Iterator[tuple[list[Change], int]]:
-    """Runs of consecutive changes of one kind, with how many of them may run at once."""
-    phase: list[Change] = []
-    for change in changes:
-        if phase and _kind(phase[0]) != _kind(change):
-            yield phase, _workers(phase, parallelism)
-            phase = []
-        phase.append(change)
-    if phase:
-        yield phase, _workers(phase, parallelism)
+def _phases(
+    changes: list[Change], parallelism: int, todo: Mapping[int, list[ApiRequest]]
+) -> Iterator[tuple[list[_Unit], int]]:
+    """The units of each phase, with how many may run at once."""
+    first = {id(c): [r for r in todo[id(c)] if r.step == "powerpack"] for c in changes}
+    for change in (c for c in changes if is_rename(c) and first[id(c)]):
+        yield [_Unit(change, first[id(change)])], 1  # one at a time: a name may be freed
+    for action in ("update", "create"):
+        group = [c for c in changes if c.action == action and not is_rename(c)]
+        units = [_Unit(c, [r]) for c in group for r in first[id(c)]]
+        if units:
+            yield units, min(parallelism, len(units))
+    for step in ("add", "move", "service", "remove", "delete"):
+        units = [u for c in changes for u in _units(c, step, todo[id(c)])]
+        if units:
+            yield units, min(parallelism, len(units))
 
 
-def _kind(change: Change) -> str:
-    return "rename" if is_rename(change) else change.action
+def _units(change: Change, step: str, requests: list[ApiRequest]) -> list[_Unit]:
+    """A change's requests of one step, each pool member's in order (a move or a service
+    change: the removal, then the add; a re-run may have only the add left)."""
+    mine = [r for r in requests if r.step == step]
+    if step not in ("move", "service"):
+        return [_Unit(change, [r]) for r in mine]
+    by_member: dict[str, list[ApiRequest]] = {}
+    for r in mine:
+        by_member.setdefault(r.path.rstrip("/").rsplit("/", 1)[-1], []).append(r)
+    return [_Unit(change, group) for group in by_member.values()]
 
 
 def is_rename(change: Change) -> bool:
     return change.action == "update" and any(f.field == "name" for f in change.fields)
 
 
-def _workers(phase: list[Change], parallelism: int) -> int:
-    return 1 if _kind(phase[0]) == "rename" else min(parallelism, len(phase))
-
-
-def _record(run: _Run, change: Change, status: str, detail: str = "") -> None:
-    with run.lock:
-        if status == "applied":
-            run.result.applied.append(change)
-        elif status == "failed":
-            run.result.failed.append((change, detail))
-        else:
-            run.result.not_attempted.append(change)
-    log.info("apply: %s %s: %s %s", change.action, change.name, status, detail)
-    run.event(change, status, detail)
-
-
-def _sort(run: _Run) -> None:
-    result, pos = run.result, run.order
-    result.applied.sort(key=lambda c: pos[id(c)])
-    result.failed.sort(key=lambda cf: pos[id(cf[0])])
-    result.not_attempted.sort(key=lambda c: pos[id(c)])
-
-
-def _apply_one(run: _Run, change: Change) -> None:
-    if run.stop.is_set():
-        _record(run, change, "not_attempted", "an earlier change failed")
-        return
-    run.event(change, "start", "")
-    problems: list[str] = []
-    answer: LivePowerpack | None = None
-    try:
-        for req in change.requests:
-            answer = _send(run.client, change, req)
-            problems += verify(change, req.body, answer) if answer is not None else []
-    except ApiError as e:
-        run.stop.set()
-        _record(run, change, "failed", str(e))
+def _run_unit(run: _Run, unit: _Unit) -> None:
+    change = unit.change
+    if run.stop.is_set() or id(change) in run.failed:
         return
     with run.lock:
-        run.result.problems.extend(problems)
-        run.result.answers[change.name] = answer
-    _record(run, change, "applied", "; ".join(problems))
-
-
-def _send(client: PlivoClient, change: Change, req: ApiRequest) -> LivePowerpack | None:
-    """Send one request of a change; return the Powerpack its answer shows (None: deleted)."""
-    if req.method == "DELETE":
+        first = id(change) not in run.started
+        run.started.add(id(change))
+    if first:
+        run.event(change, "start")
+    for req in unit.requests:
+        if run.stop.is_set() or run.client.cancelled:
+            return
         try:
-            client.request("DELETE", req.path, body=req.body)
+            _send(run, change, req)
         except ApiError as e:
-            if e.status != 404:
-                raise
-            log.info("apply: delete %s: already gone", change.name)
-        return None
-    if change.action == "create":
-        return _create(client, change, req)
-    answer = client.request(req.method, req.path, body=req.body)
-    return _as_powerpack(client, req.path, answer)
+            run.stop.set()
+            with run.lock:
+                run.failed.add(id(change))
+                run.result.interrupted |= isinstance(e, RunInterrupted)
+                run.result.failed.append((change, str(e)))
+            run.event(change, "failed", str(e))
+            return
+        with run.lock:
+            run.pending[id(change)] -= 1
+            done = run.pending[id(change)] == 0
+        if done:
+            with run.lock:
+                run.result.applied.append(change)
+            run.event(change, "applied")
 
 
-def state_after(live: LiveState, result: ApplyResult) -> LiveState:
-    """The live state as the applied changes' answers show it, for a re-plan without re-reading."""
-    by_uuid = {lp.uuid: lp for lp in live.powerpacks}
-    for change in result.applied:
-        answer = result.answers.get(change.name)
-        if change.uuid:
-            by_uuid.pop(change.uuid, None)
-        if answer is not None:
-            by_uuid[answer.uuid] = answer
-    return live.model_copy(update={"powerpacks": tuple(by_uuid.values())})
+def _finish(run: _Run, changes: list[Change]) -> None:
+    """Every change in one list, in plan order; a change stopped part-way counts as failed."""
+    result = run.result
+    for change in changes:
+        if id(change) in run.failed or run.pending[id(change)] == 0:
+            continue
+        total = len(run.requests[id(change)])
+        sent = total - run.pending[id(change)]
+        if sent:
+            why = f"stopped after {sent} of its {total} requests"
+            result.failed.append((change, why))
+            run.event(change, "failed", why)
+        else:
+            result.not_attempted.append(change)
+            run.event(change, "not_attempted", "an earlier change failed")
+    order = {id(c): i for i, c in enumerate(changes)}
+    result.applied.sort(key=lambda c: order[id(c)])
+    result.failed.sort(key=lambda cf: order[id(cf[0])])
 
 
-def _as_powerpack(client: PlivoClient, path: str, answer: dict[str, Any]) -> LivePowerpack:
+# --- one request -------------------------------------------------------------------------------
+
+
+def _send(run: _Run, change: Change, req: ApiRequest) -> None:
+    client = run.client
+    if req.step == "powerpack":
+        answer = _create(client, change, req) if change.action == "create" else _update(client, req)
+        problems = powerpack_problems(change, req.body, answer)
+        with run.lock:
+            run.result.problems.extend(problems)
+            run.result.answers[change.name] = answer
+            run.pools[change.name] = answer.pool_uuid
+        if change.action == "create" and not answer.pool_uuid:
+            raise ApiError(f"create {change.name}: the answer shows no number pool")
+        return
+    if req.step == "delete":
+        _delete_checked(client, req, req.path, "the Powerpack")
+        with run.lock:
+            run.result.answers[change.name] = None
+        return
+    path = req.path.replace(codec.POOL_PLACEHOLDER, run.pools.get(change.name, ""))
+    pool, number = member_of(path)
+    kind = member_kind(path)
+    if req.method == "DELETE":
+        _delete_checked(client, req, path, f"{number} in pool {pool}")
+        op = MemberOp(pool, kind, number, added=False)
+    else:
+        shown = _add(client, change, req, path, number)
+        with run.lock:
+            run.result.problems.extend(member_problems(change, req, number, pool, shown))
+        op = MemberOp(pool, kind, number, added=True, service=str(req.body.get("service", "")))
+    with run.lock:
+        run.result.members.append(op)
+
+
+def _update(client: PlivoClient, req: ApiRequest) -> LivePowerpack:
     """The Powerpack an update answered; an API that answers less is read back once instead."""
+    answer = client.request(req.method, req.path, body=req.body)
     try:
-        return parse_powerpack(answer)
+        return codec.parse_powerpack(answer, client.auth_id)
     except ApiError:
-        log.info("apply: %s: the answer is not the Powerpack; reading it back", client.mask(path))
-        return parse_powerpack(client.request("GET", path))
+        log.info("apply: %s: the answer is not the Powerpack; reading it back", req.path)
+        return codec.parse_powerpack(client.request("GET", req.path), client.auth_id)
+
+
+def _delete_checked(client: PlivoClient, req: ApiRequest, path: str, what: str) -> None:
+    """DELETE; a 404 counts as done only once a read shows the thing is gone."""
+    try:
+        client.request("DELETE", path, body=req.body)
+        return
+    except ApiError as e:
+        if e.status != 404:
+            raise
+    try:
+        client.request("GET", path)
+    except ApiError as e:
+        if e.status == 404:
+            log.info("apply: DELETE %s: answered 404, and %s is gone", path, what)
+            return
+        raise
+    raise ApiError(f"DELETE {client.mask(path)}: answered 404, but {what} is still there")
+
+
+def _add(client: PlivoClient, change: Change, req: ApiRequest, path: str, number: str) -> dict:
+    """POST a pool add, never blindly twice: after an ambiguous failure or a 400, read the
+    member; there, it is done; absent after an ambiguous failure, stop (it may yet land)."""
+    try:
+        return client.request("POST", path, body=req.body, retry=False)
+    except AmbiguousWriteError as e:
+        found = _member(client, path)
+        if found is None:
+            raise AmbiguousWriteError(
+                f"{change.action} {change.name}: add {number}: {e}; the number is not in the "
+                "pool (yet): the add may still land, so it is not sent again in this run. "
+                "Re-run plan to see where it is",
+                status=e.status, method="POST", path=e.path,
+            ) from None  # fmt: skip
+        return found
+    except ApiError as e:
+        if e.status != 400 or (found := _member(client, path)) is None:
+            raise
+        return found
+
+
+def _member(client: PlivoClient, path: str) -> dict[str, Any] | None:
+    try:
+        return client.request("GET", path)
+    except ApiError as e:
+        if e.status == 404:
+            return None
+        raise
 
 
 def _create(client: PlivoClient, change: Change, req: ApiRequest) -> LivePowerpack:
-    """POST a create, never blindly twice: after an ambiguous failure, look the name up first."""
+    """POST a create, never twice in one run: after an ambiguous failure, look the name up;
+    found, it is done; not found, stop with an error (it may have landed: the next run sees)."""
     name = str(req.body.get("name", ""))
-    attempts = client.max_retries + 1
-    for attempt in range(attempts):
-        try:
-            answer = client.request("POST", req.path, body=req.body, retry=False)
-            return _created(client, name, answer)
-        except AmbiguousWriteError as e:
-            log.info("apply: create %s: %s; checking whether it exists", name, e)
-            if (found := _find(client, name)) is not None:
-                return found
-            if attempt == attempts - 1:
-                raise
-            time.sleep(client.backoff_delay(attempt))
-        except ApiError as e:
-            # A 400 may be "name taken": by our own lost attempt, or by a concurrent run with the
-            # same intent. The create's goal holds if a Powerpack of that name matches its body.
-            if e.status != 400 or (found := _find(client, name)) is None:
-                raise
-            if attempt == 0 and verify(change, req.body, found):
-                raise
-            log.info("apply: create %s: it exists already (another run?) as intended", name)
-            return found
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _created(client: PlivoClient, name: str, answer: dict[str, Any]) -> LivePowerpack:
     try:
-        return parse_powerpack(answer)
+        answer = client.request("POST", req.path, body=req.body, retry=False)
+    except AmbiguousWriteError as e:
+        log.info("apply: create %s: %s; checking whether it exists", name, e)
+        try:
+            found = _find(client, name)
+            absent = "it is not in the Powerpack list (yet)"
+        except ApiError as lookup:
+            found, absent = None, f"the Powerpack list could not be read to check ({lookup})"
+        if found is not None:
+            return found
+        raise AmbiguousWriteError(
+            f"create {name}: {e}; {absent}: it may have been created, so it is not sent again "
+            "in this run. Re-run plan: it shows the Powerpack if it landed",
+            status=e.status, method="POST", path=e.path,
+        ) from None  # fmt: skip
+    except ApiError as e:
+        # A 400 may be "name taken": by a concurrent run with the same intent. The create's goal
+        # holds if a Powerpack of that name matches its body.
+        if e.status != 400 or (found := _find(client, name)) is None:
+            raise
+        if powerpack_problems(change, req.body, found):
+            raise
+        log.info("apply: create %s: it exists already (another run?) as intended", name)
+        return found
+    try:
+        return codec.parse_powerpack(answer, client.auth_id)
     except ApiError:
-        found = _find(client, name)
-        if found is None:
+        if (found := _find(client, name)) is None:
             raise ApiError(
                 f"create {name}: the API accepted it but it is not in the list"
             ) from None
@@ -221,68 +347,36 @@ def _created(client: PlivoClient, name: str, answer: dict[str, Any]) -> LivePowe
 
 def _find(client: PlivoClient, name: str) -> LivePowerpack | None:
     """The Powerpack named `name` (read back with its matrix), or None."""
-    for lp in _list_settled(client):
+    for lp in list_powerpacks(client, attempts=LIST_ATTEMPTS):
         if lp.name == name:
             return fetch_powerpack(client, lp.uuid)
     return None
 
 
-def _list_settled(client: PlivoClient) -> list[LivePowerpack]:
-    """The Powerpack list, re-read while our own parallel creates make it move under the pages."""
-    for attempt in range(LIST_ATTEMPTS):
-        try:
-            return list_powerpacks(client)
-        except IncompleteReadError:
-            if attempt == LIST_ATTEMPTS - 1:
-                raise
-            time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-# --- verification ------------------------------------------------------------------------------
-
-
-def verify(change: Change, body: dict[str, Any], lp: LivePowerpack) -> list[str]:
-    """What the Powerpack `lp`, as answered, still lacks of what `body` asked for."""
-    got = _answered_view(lp)
-    try:
-        want = _wanted_view(body)
-    except (KeyError, TypeError, AttributeError):  # a hand-edited saved plan, say
-        return [f"{change.action} {change.name}: its request body can't be checked: {body}"]
-    if change.uuid is not None and lp.uuid != change.uuid:
-        got["uuid"], want["uuid"] = lp.uuid, change.uuid
-    return [
-        f"{change.action} {change.name}: after the write, {k} is {show_value(got.get(k))}, "
-        f"expected {show_value(v)}"
-        for k, v in want.items()
-        if got.get(k) != v
-    ]
-
-
-def _wanted_view(body: dict[str, Any]) -> dict[str, Any]:
-    want: dict[str, Any] = {
-        k: body[k] for k in ("name", "sticky_sender", "local_connect") if k in body
-    }
-    if "application_id" in body:
-        app_id = body["application_id"]
-        none = app_id in ("none", "")
-        want["application"] = (
-            None if none else f"{body.get('application_type', '').lower()}:{app_id}"
-        )
-    for entry in body.get("number_priority") or ():
-        cell = f"{entry['country_iso'].upper()}.{entry['service_type'].upper()}"
-        want[f"number_priority.{cell}"] = [entry["priority"][f"priority{i}"] for i in (1, 2, 3)]
-    return want
-
-
-def _answered_view(lp: LivePowerpack) -> dict[str, Any]:
-    got: dict[str, Any] = {"name": lp.name, "sticky_sender": lp.sticky_sender}
-    got["local_connect"] = lp.local_connect
-    got["application"] = f"{lp.application_type}:{lp.application_id}" if lp.application_id else None
-    for cell, order in (lp.number_priority or {}).items():
-        got[f"number_priority.{cell}"] = list(order)
-    return got
-
-
-def show_value(value: Any) -> str:
-    return "none" if value is None else json.dumps(value)
+def state_after(live: LiveState, result: ApplyResult) -> LiveState:
+    """The live state as the applied writes' answers show it, for a re-plan without reading."""
+    by_uuid = {lp.uuid: lp for lp in live.powerpacks}
+    for change in result.applied:
+        answer = result.answers.get(change.name, change)
+        if change.uuid and answer is not change:
+            by_uuid.pop(change.uuid, None)
+        if isinstance(answer, LivePowerpack):
+            by_uuid[answer.uuid] = answer
+    pools = dict(live.pools)
+    for change in result.applied:
+        answer = result.answers.get(change.name)
+        if change.action == "create" and answer is not None:
+            pools[answer.pool_uuid] = LivePool(numbers=(), tollfree=(), shortcodes=())
+    known = {m.number: m for pool in live.pools.values() for k in ("numbers", "tollfree",
+             "shortcodes") for m in pool.kind(k) or ()}  # fmt: skip
+    for op in result.members:
+        pool = pools.get(op.pool) or LivePool()
+        members = [m for m in pool.kind(op.kind) or () if m.number != op.number]
+        if op.added:
+            rented = live.rented.get(op.number)
+            country = known[op.number].country if op.number in known else (
+                rented.country if rented else "")  # fmt: skip
+            members.append(LiveMember(number=op.number, kind=op.kind, service=op.service,  # type: ignore[arg-type]
+                                      country=country))  # fmt: skip
+        pools[op.pool] = pool.model_copy(update={op.kind: tuple(members)})
+    return live.model_copy(update={"powerpacks": tuple(by_uuid.values()), "pools": pools})

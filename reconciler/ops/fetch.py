@@ -1,4 +1,17 @@
-"""Client -> live state: read exactly what the plan needs, and parse the API's answers strictly."""
+"""Client -> live state: read exactly what the plan needs, parsed strictly by the codec.
+
+Calls, for a manifest (N live Powerpacks, pages of 20):
+- the Powerpack list: ceil(N / 20) pages (one page when the account is empty);
+- one GET per Powerpack whose matrix the manifest manages, unless the list carried the matrix;
+- the Application list filtered by name, once per distinct application name (or the full list
+  when that is cheaper), plus one GET per live application a named link replaces (its name);
+- per Powerpack managing pool members: its pool's Number/ list (long codes and toll-free alike)
+  when it manages `numbers` or `tollfree`, its Shortcode/ list when it manages `shortcodes`;
+- per declared number absent from every pool read: the account's number lookup, and then, if it
+  is rented, the Number/ lists of the pools not read yet (an add is never planned for a number
+  whose current pool is unknown).
+No pool call at all when no Powerpack manages members.
+"""
 
 from __future__ import annotations
 
@@ -9,58 +22,76 @@ from typing import Any
 
 from reconciler.api.client import PlivoClient
 from reconciler.api.pages import Page
-from reconciler.core.models import LiveApplication, LivePowerpack, LiveState, Manifest
-from reconciler.core.vocab import Matrix
+from reconciler.core import codec, identity
+from reconciler.core.models import (
+    DesiredPowerpack,
+    LiveApplication,
+    LiveMember,
+    LivePool,
+    LivePowerpack,
+    LiveState,
+    Manifest,
+    RentedNumber,
+)
+from reconciler.core.vocab import KINDS, pages_for
 from reconciler.errors import ApiError
 
-log = logging.getLogger("reconciler.ops.fetch")
+log = logging.getLogger("reconciler.fetch")
 
 POWERPACKS = "Powerpack/"
 APPLICATIONS = "Application/"
-_REQUIRED: dict[str, type] = {
-    "uuid": str,
-    "name": str,
-    "sticky_sender": bool,
-    "local_connect": bool,
-}
-SENDERS = ("shortcode", "tollfree", "longcode")
-_OPTIONAL_STR = ("application_type", "application_id", "number_pool", "created_on")
-_POOL_SEGMENT = 5  # /v1/Account/{auth_id}/NumberPool/{pool_uuid}/ split on "/"
 
 
 def fetch_live(
     client: PlivoClient, manifest: Manifest, *, targets: Sequence[str] = ()
 ) -> LiveState:
-    """The live account as the plan of `manifest` needs it, with the fewest calls.
-
-    Every Powerpack comes from the list. A Powerpack is read one by one only when the manifest
-    manages its number_priority (by name or renamed_from) and the list didn't carry the matrix.
-    The Application list is read only when an application is named by name.
-    """
-    desired = [dp for name, dp in manifest.powerpacks.items() if not targets or name in targets]
+    """The live account as the plan of `manifest` needs it, with the fewest calls."""
+    desired = {n: dp for n, dp in manifest.powerpacks.items() if not targets or n in targets}
     powerpacks = list_powerpacks(client)
-    wanted = {n for dp in desired if dp.number_priority for n in (dp.name, dp.renamed_from) if n}
+    matches, _ = identity.match_all(desired, identity.live_by_name(powerpacks))
+    wanted = {m.live.uuid for m in matches if m.live is not None and m.desired.number_priority}
     powerpacks = _fill_priorities(client, powerpacks, wanted)
-    names = sorted(
-        {dp.application.name for dp in desired if dp.application and dp.application.name}
+    by_uuid = {lp.uuid: lp for lp in powerpacks}
+    matches = [identity.Match(m.desired, by_uuid.get(m.live.uuid) if m.live else None)
+               for m in matches]  # fmt: skip
+    applications = _applications(client, matches)
+    pools, rented = read_pools(client, matches, powerpacks)
+    log.info(
+        "fetch: %d Powerpacks, %s applications, %d pools, %d numbers looked up",
+        len(powerpacks), "no" if applications is None else len(applications), len(pools),
+        len(rented),
+    )  # fmt: skip
+    return LiveState(
+        powerpacks=tuple(powerpacks), applications=applications, pools=pools, rented=rented
     )
-    applications = fetch_applications(client, names) if names else None
-    log.debug("fetch: %d Powerpacks, %s applications", len(powerpacks), _count(applications))
-    return LiveState(powerpacks=tuple(powerpacks), applications=applications)
 
 
 def fetch_everything(client: PlivoClient) -> LiveState:
-    """Every Powerpack with its matrix, and every application: what export needs."""
+    """Every Powerpack with its matrix and its whole pool, and every application: for export."""
     powerpacks = list_powerpacks(client)
-    powerpacks = _fill_priorities(client, powerpacks, {lp.name for lp in powerpacks})
+    powerpacks = _fill_priorities(client, powerpacks, {lp.uuid for lp in powerpacks})
     applications = tuple(list_applications(client))
-    return LiveState(powerpacks=tuple(powerpacks), applications=applications)
+    read = client.map(lambda lp: (lp.pool_uuid, read_pool(client, lp, KINDS)), powerpacks)
+    return LiveState(powerpacks=tuple(powerpacks), applications=applications, pools=dict(read))
 
 
-def list_powerpacks(client: PlivoClient) -> list[LivePowerpack]:
-    """Every Powerpack of the account, as the list shows it."""
+def list_powerpacks(client: PlivoClient, attempts: int = 1) -> list[LivePowerpack]:
+    """Every Powerpack of the account, as the list shows it (read up to `attempts` times while
+    it moves under the pages)."""
     with _located(client, POWERPACKS):
-        return [parse_powerpack(o) for o in client.list_all(POWERPACKS)]
+        objects = client.list_all(POWERPACKS, attempts=attempts)
+        return [codec.parse_powerpack(o, client.auth_id) for o in objects]
+
+
+def confirm_list(client: PlivoClient, live: LiveState) -> bool:
+    """Read the Powerpack list again: does it hold the same Powerpacks under the same names?
+
+    A Powerpack deleted and another created between two pages shifts every later offset, so one
+    is never read while total_count still adds up; a second read that agrees shows that nothing
+    moved under the first.
+    """
+    again = list_powerpacks(client)
+    return {(lp.uuid, lp.name) for lp in again} == {(lp.uuid, lp.name) for lp in live.powerpacks}
 
 
 def list_applications(
@@ -68,16 +99,19 @@ def list_applications(
 ) -> list[LiveApplication]:
     """Every application of the account (or those the filter `params` selects)."""
     with _located(client, APPLICATIONS):
-        return [
-            parse_application(o) for o in client.list_all(APPLICATIONS, params=params, first=first)
-        ]
+        objects = client.list_all(APPLICATIONS, params=params, first=first)
+        return [codec.parse_application(o) for o in objects]
 
 
 def fetch_powerpack(client: PlivoClient, uuid: str) -> LivePowerpack:
     """One Powerpack by uuid, with its matrix."""
     path = f"{POWERPACKS}{uuid}/"
     with _located(client, path):
-        return parse_powerpack(client.request("GET", path))
+        lp = codec.parse_powerpack(client.request("GET", path), client.auth_id)
+    if lp.uuid != uuid:
+        shown = client.mask(client.full_path(path))
+        raise ApiError(f"GET {shown}: the API answered with Powerpack {lp.uuid}")
+    return lp
 
 
 @contextmanager
@@ -93,10 +127,10 @@ def _located(client: PlivoClient, path: str) -> Iterator[None]:
 
 
 def _fill_priorities(
-    client: PlivoClient, powerpacks: list[LivePowerpack], names: set[str]
+    client: PlivoClient, powerpacks: list[LivePowerpack], uuids: set[str]
 ) -> list[LivePowerpack]:
-    """GET, concurrently, the Powerpacks named in `names` whose matrix the list didn't carry."""
-    missing = [lp.uuid for lp in powerpacks if lp.name in names and lp.number_priority is None]
+    """GET, concurrently, the Powerpacks in `uuids` whose matrix the list didn't carry."""
+    missing = [lp.uuid for lp in powerpacks if lp.uuid in uuids and lp.number_priority is None]
     if not missing:
         return powerpacks
     read = dict(zip(missing, client.map(lambda u: _with_matrix(client, u), missing), strict=True))
@@ -106,11 +140,42 @@ def _fill_priorities(
 def _with_matrix(client: PlivoClient, uuid: str) -> LivePowerpack:
     """One Powerpack read for its matrix; an API that shows none there shows an empty one."""
     lp = fetch_powerpack(client, uuid)
-    if lp.uuid != uuid:
-        shown = client.mask(client.full_path(f"{POWERPACKS}{uuid}/"))
-        raise ApiError(f"GET {shown}: the API answered with Powerpack {lp.uuid}")
-    # Powerpacks made before the matrix existed answer without it (plivo-api.md section 3).
+    # Powerpacks made before the matrix existed answer without it (docs/api.md section 3).
     return lp if lp.number_priority is not None else lp.model_copy(update={"number_priority": {}})
+
+
+# --- applications -------------------------------------------------------------------------------
+
+
+def _applications(
+    client: PlivoClient, matches: list[identity.Match]
+) -> tuple[LiveApplication, ...] | None:
+    """The applications named in the manifest, plus the live ones those links replace."""
+    named = [m for m in matches if m.desired.application and m.desired.application.name]
+    if not named:
+        return None
+    names = sorted({str(m.desired.application.name) for m in named})  # type: ignore[union-attr]
+    apps = list(fetch_applications(client, names))
+    known = {a.app_id for a in apps}
+    replaced = sorted({
+        m.live.application_id for m in named
+        if m.live is not None and m.live.application_type == "xml"
+        and m.live.application_id not in known
+    })  # fmt: skip
+    apps += [a for a in client.map(lambda i: _application(client, i), replaced) if a is not None]
+    return tuple(apps)
+
+
+def _application(client: PlivoClient, app_id: str) -> LiveApplication | None:
+    """One application by id (for its name on the plan's before side), None if it is gone."""
+    path = f"{APPLICATIONS}{app_id}/"
+    try:
+        with _located(client, path):
+            return codec.parse_application(client.request("GET", path))
+    except ApiError as e:
+        if e.status == 404:
+            return None
+        raise
 
 
 def fetch_applications(client: PlivoClient, names: Sequence[str]) -> tuple[LiveApplication, ...]:
@@ -123,7 +188,7 @@ def fetch_applications(client: PlivoClient, names: Sequence[str]) -> tuple[LiveA
     if len(names) == 1:
         return _apps_named(client, names[0])
     first = client.first_page(APPLICATIONS)
-    if (first[0] + 19) // 20 - 1 < len(names):
+    if pages_for(first[0]) - 1 < len(names):
         apps = list_applications(client, first=first)
         return tuple(a for a in apps if a.app_name in set(names))
     found = client.map(lambda n: _apps_named(client, n), names)
@@ -135,97 +200,77 @@ def _apps_named(client: PlivoClient, name: str) -> tuple[LiveApplication, ...]:
     return tuple(a for a in apps if a.app_name == name)
 
 
-def _count(items: tuple[Any, ...] | None) -> str:
-    return "no" if items is None else str(len(items))
+# --- pools --------------------------------------------------------------------------------------
 
 
-# --- strict parsing of API objects --------------------------------------------------------------
+def read_pool(client: PlivoClient, lp: LivePowerpack, kinds: Sequence[str]) -> LivePool:
+    """The members of the given kinds of one Powerpack's pool (Number/ serves numbers and
+    toll-free alike: read once for both)."""
+    if not lp.pool_uuid:
+        raise ApiError(f"the API showed Powerpack {lp.uuid} without a number pool")
+    read: dict[str, tuple[LiveMember, ...]] = {}
+    if "numbers" in kinds or "tollfree" in kinds:
+        members = _list_members(client, lp.pool_uuid, "numbers")
+        read["numbers"] = tuple(m for m in members if m.kind == "numbers")
+        read["tollfree"] = tuple(m for m in members if m.kind == "tollfree")
+    if "shortcodes" in kinds:
+        read["shortcodes"] = tuple(_list_members(client, lp.pool_uuid, "shortcodes"))
+    return LivePool(**read)
 
 
-def _field_error(what: str, obj: dict[str, Any], field: str, expected: str) -> ApiError:
-    ident = obj.get("uuid") or obj.get("app_id") or obj.get("name")
-    where = f" {ident}" if isinstance(ident, str) else ""
-    got = "missing" if field not in obj else f"got {type(obj[field]).__name__}"
-    return ApiError(f"the API answered a {what}{where} whose '{field}' is not {expected} ({got})")
+def _list_members(client: PlivoClient, pool: str, kind: str) -> list[LiveMember]:
+    path = f"NumberPool/{pool}/{codec.POOL_RESOURCE[kind]}/"
+    with _located(client, path):
+        return [codec.parse_member(o, kind) for o in client.list_all(path)]
 
 
-def parse_powerpack(obj: dict[str, Any]) -> LivePowerpack:
-    """An API Powerpack object -> LivePowerpack; anything missing or mistyped is an ApiError."""
-    if not isinstance(obj, dict):
-        raise ApiError(f"the API answered a Powerpack that is not an object ({type(obj).__name__})")
-    for field, kind in _REQUIRED.items():
-        if not isinstance(obj.get(field), kind):
-            raise _field_error("Powerpack", obj, field, f"a {kind.__name__}")
-    if not obj["uuid"] or not obj["name"]:
-        raise _field_error(
-            "Powerpack", obj, "uuid" if not obj["uuid"] else "name", "a non-empty string"
-        )
-    extra: dict[str, Any] = {}
-    for field in _OPTIONAL_STR:
-        value = obj.get(field)
-        if value is not None and not isinstance(value, str):
-            raise _field_error("Powerpack", obj, field, "a string")
-        extra[field] = value or ""
-    app_id = "" if extra["application_id"].lower() == "none" else extra["application_id"]
-    extra["application_id"] = app_id
-    extra["application_type"] = extra["application_type"].lower() if app_id else ""
-    pool = extra.pop("number_pool").split("/")
-    extra["pool_uuid"] = pool[_POOL_SEGMENT] if len(pool) > _POOL_SEGMENT else ""
-    del extra["created_on"]
-    matrix = parse_priority(obj) if obj.get("number_priority") is not None else None
-    # Every field was type-checked above: skip pydantic's second pass (10,000 objects at N=5,000).
-    required = {f: obj[f] for f in _REQUIRED}
-    return LivePowerpack.model_construct(**required, **extra, number_priority=matrix)
-
-
-def parse_priority(obj: dict[str, Any]) -> Matrix:
-    """The API's number_priority list -> {"US.SMS": (first, second, third)}."""
-    entries = obj["number_priority"]
-    if not isinstance(entries, list):
-        raise _field_error("Powerpack", obj, "number_priority", "a list")
-    matrix: Matrix = {}
-    for entry in entries:
-        cell, order = _parse_cell(obj, entry)
-        if cell in matrix:
-            raise _field_error("Powerpack", obj, "number_priority", f"a matrix with {cell} once")
-        matrix[cell] = order
-    return matrix
-
-
-def _parse_cell(obj: dict[str, Any], entry: Any) -> tuple[str, tuple[str, str, str]]:
-    bad = _field_error(
-        "Powerpack", obj, "number_priority", "a list of {country_iso, service_type, priority}"
+def read_pools(
+    client: PlivoClient, matches: list[identity.Match], powerpacks: list[LivePowerpack]
+) -> tuple[dict[str, LivePool], dict[str, RentedNumber | None]]:
+    """The pools the plan needs, and the account's record of declared numbers no pool holds."""
+    jobs = [
+        (m.live, _kinds(m.desired)) for m in matches if m.live is not None and _kinds(m.desired)
+    ]
+    read = client.map(lambda job: (job[0].pool_uuid, read_pool(client, *job)), jobs)
+    pools = dict(read)
+    held = {m.number for pool in pools.values() for k in KINDS for m in pool.kind(k) or ()}
+    absent = sorted(
+        number
+        for m in matches
+        for kind in ("numbers", "tollfree")
+        for number in m.desired.members(kind) or ()
+        if number not in held
     )
-    if not isinstance(entry, dict):
-        raise bad
-    country, service, prio = (
-        entry.get("country_iso"),
-        entry.get("service_type"),
-        entry.get("priority"),
-    )
-    if not (isinstance(country, str) and isinstance(service, str) and isinstance(prio, dict)):
-        raise bad
-    order = [prio.get(f"priority{i}") for i in (1, 2, 3)]
-    if not all(isinstance(p, str) and p for p in order):
-        raise bad
-    first, second, third = (str(p).lower() for p in order)
-    if sorted((first, second, third)) != sorted(SENDERS):
-        # A matrix we can't read is not planned against: its "rest as read live" would be sent.
-        raise _field_error(
-            "Powerpack", obj, "number_priority", f"orders of {', '.join(SENDERS)} (got {order})"
-        )
-    return f"{country.upper()}.{service.upper()}", (first, second, third)
+    if not absent:
+        return pools, {}
+    found = client.map(lambda n: (n, _rented(client, n)), absent)
+    rented = dict(found)
+    if any(rented[n] is not None for n in absent):
+        others = [lp for lp in powerpacks if lp.pool_uuid not in pools or
+                  pools[lp.pool_uuid].numbers is None]  # fmt: skip
+        extra = client.map(lambda lp: (lp.pool_uuid, _merge(pools.get(lp.pool_uuid),
+                           read_pool(client, lp, ("numbers",)))), others)  # fmt: skip
+        pools.update(dict(extra))
+    return pools, rented
 
 
-def parse_application(obj: dict[str, Any]) -> LiveApplication:
-    """An Application object of the API -> LiveApplication (app_id and app_name, strictly)."""
-    if not isinstance(obj, dict):
-        raise ApiError(
-            f"the API answered an Application that is not an object ({type(obj).__name__})"
-        )
-    for field in ("app_id", "app_name"):
-        if not isinstance(obj.get(field), str):
-            raise _field_error("Application", obj, field, "a string")
-    if not obj["app_id"]:
-        raise _field_error("Application", obj, "app_id", "a non-empty string")
-    return LiveApplication(app_id=obj["app_id"], app_name=obj["app_name"])
+def _merge(old: LivePool | None, new: LivePool) -> LivePool:
+    if old is None:
+        return new
+    return old.model_copy(update={k: new.kind(k) for k in KINDS if new.kind(k) is not None})
+
+
+def _kinds(dp: DesiredPowerpack) -> tuple[str, ...]:
+    return tuple(k for k in KINDS if dp.members(k) is not None)
+
+
+def _rented(client: PlivoClient, number: str) -> RentedNumber | None:
+    """The account's record of a number, None when the account does not rent it (404)."""
+    path = f"Number/{number}/"
+    try:
+        with _located(client, path):
+            return codec.parse_rented(client.request("GET", path), number)
+    except ApiError as e:
+        if e.status == 404:
+            return None
+        raise

@@ -1,37 +1,82 @@
-"""A saved plan against the live account: refuse another account's plan, or a stale one."""
+"""A saved plan against the live account: refuse another account's plan or a stale one, and
+find what of it is left to send (re-running a saved plan after a crash finishes it).
+
+Reads: one GET per Powerpack the plan updates or deletes; the Powerpack list when it creates or
+renames (a name taken since the plan, or a create that already landed); the pools whose members
+it changes, and each moving member's source pool.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 from reconciler.api.client import PlivoClient
-from reconciler.core.models import Change, LivePowerpack, Plan, fingerprint
-from reconciler.core.planner import normalize_live_state
+from reconciler.core.models import ApiRequest, Change, LivePool, LivePowerpack, LiveState, Plan
+from reconciler.core.resume import resume
+from reconciler.core.vocab import KINDS
 from reconciler.errors import ApiError, StalePlanError
-from reconciler.ops.apply import is_rename, show_value
-from reconciler.ops.fetch import fetch_powerpack, list_powerpacks
+from reconciler.ops.apply import is_rename
+from reconciler.ops.fetch import fetch_powerpack, list_powerpacks, read_pool
 from reconciler.secrets import account_sha256, mask_account
 
 
-def check_saved_plan(client: PlivoClient, plan: Plan, auth_id: str) -> None:
-    """Refuse (StalePlanError) another account's plan, or one the live account moved away from."""
+@dataclass
+class SavedRun:
+    """What of a saved plan is left: requests per change (by id), pools of creates that landed."""
+
+    left: dict[int, list[ApiRequest]] = field(default_factory=dict)
+    pools: dict[str, str] = field(default_factory=dict)
+    already: list[Change] = field(default_factory=list)
+
+
+def check_account(plan: Plan, auth_id: str) -> None:
+    """Refuse a plan made for another account, before any call."""
     if not plan.account_sha256 or plan.account_sha256 != account_sha256(auth_id):
         raise StalePlanError(
             f"apply: the saved plan was made for account {plan.account or '(unknown)'}, "
             f"not {mask_account(auth_id)}: refusing to apply it"
         )
+
+
+def check_saved_plan(client: PlivoClient, plan: Plan, auth_id: str) -> SavedRun:
+    """StalePlanError naming each change the account moved away from; else what is left."""
+    check_account(plan, auth_id)
     touched = [c for c in plan.changes if c.uuid]
-    current = client.map(lambda c: _read_current(client, c), touched)
-    stale = [m for c, lp in zip(touched, current, strict=True) if (m := _staleness(c, lp))]
-    stale += _name_clashes(client, plan)
+    current = dict(zip((c.uuid for c in touched), client.map(lambda c: _read(client, c), touched),
+                       strict=True))  # fmt: skip
+    named = {c.name for c in plan.changes if c.action == "create" or is_rename(c)}
+    listed = {lp.name: lp for lp in list_powerpacks(client)} if named else {}
+    run, stale = SavedRun(), []
+    found: dict[str, LivePowerpack | None] = {}
+    for change in plan.changes:
+        if change.action == "create":
+            found[change.name] = listed.get(change.name)
+        else:
+            found[change.name] = current.get(change.uuid)
+    live = LiveState(pools=_pools(client, plan, found))
+    for change in plan.changes:
+        lp = found[change.name]
+        done = resume(change, lp, live)
+        since = "" if change.action == "create" else "changed since the plan: "
+        stale += [f"{change.action} {change.name}: {since}{m}" for m in done.stale]
+        holder = listed.get(change.name)
+        if is_rename(change) and holder is not None and holder.uuid != change.uuid:
+            stale.append(f"{change.action} {change.name}: a Powerpack with that name now exists "
+                         f"({holder.uuid})")  # fmt: skip
+        run.left[id(change)] = done.left
+        if change.action == "create" and lp is not None:
+            run.pools[change.name] = lp.pool_uuid
+        if done.done:
+            run.already.append(change)
     if stale:
-        lines = "\n".join(f"  {m}" for m in stale)
+        lines = "\n".join(f"  {m}" for m in dict.fromkeys(stale))
         raise StalePlanError(
-            f"apply: the saved plan is stale ({len(stale)} change(s)); re-run plan:\n{lines}"
+            f"apply: the saved plan is stale ({len(set(stale))} change(s)); re-run plan:\n{lines}"
         )
+    return run
 
 
-def _read_current(client: PlivoClient, change: Change) -> LivePowerpack | None:
+def _read(client: PlivoClient, change: Change) -> LivePowerpack | None:
     try:
         return fetch_powerpack(client, change.uuid or "")
     except ApiError as e:
@@ -40,46 +85,29 @@ def _read_current(client: PlivoClient, change: Change) -> LivePowerpack | None:
         raise
 
 
-def _staleness(change: Change, lp: LivePowerpack | None) -> str | None:
-    """Why `change` no longer applies to `lp` (None: it still does)."""
-    what = f"{change.action} {change.name}"
-    if lp is None:
-        return f"{what}: Powerpack {change.uuid} no longer exists"
-    base = change.base_state
-    with_matrix = [True, False] if base is None else ["number_priority" in base]
-    states = [normalize_live_state(lp, include_priority=m) for m in with_matrix]
-    if any(fingerprint(s) == change.base for s in states):
-        return None
-    moved = _moved(base or {}, states[0]) if base is not None else []
-    return f"{what}: changed since the plan: {', '.join(moved) or 'its content differs'}"
+def _pools(
+    client: PlivoClient, plan: Plan, found: dict[str, LivePowerpack | None]
+) -> dict[str, LivePool]:
+    """The pools the plan's member changes name, and the source pools of its moves, read now."""
+    jobs: dict[str, tuple[LivePowerpack, set[str]]] = {}
+    for change in plan.changes:
+        lp = found.get(change.name)
+        kinds = {f.field for f in change.fields if f.field in KINDS}
+        if lp is not None and kinds:
+            jobs.setdefault(lp.pool_uuid, (lp, set()))[1].update(kinds)
+        for move in change.moves:
+            source = LivePowerpack(uuid="?", name=move.source, sticky_sender=True,
+                                   local_connect=True, pool_uuid=move.source_pool)  # fmt: skip
+            jobs.setdefault(move.source_pool, (source, set()))[1].add("numbers")
+    read = client.map(lambda job: (job[0].pool_uuid, _read_pool(client, *job)), list(jobs.values()))
+    return dict(read)
 
 
-def _moved(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
-    """`field: before -> now` for each field (and priority cell) that differs."""
-    flat_before, flat_now = _flatten(before), _flatten(now)
-    keys = sorted(flat_before.keys() | flat_now.keys())
-    return [
-        f"{k}: {show_value(flat_before.get(k))} -> {show_value(flat_now.get(k))}"
-        for k in keys
-        if flat_before.get(k) != flat_now.get(k)
-    ]
-
-
-def _flatten(state: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in state.items() if k != "number_priority"}
-    for cell, order in (state.get("number_priority") or {}).items():
-        flat[f"number_priority.{cell}"] = list(order)
-    return flat
-
-
-def _name_clashes(client: PlivoClient, plan: Plan) -> list[str]:
-    """Creates (and renames) whose name another Powerpack took since the plan."""
-    targets = {c.name: c for c in plan.changes if c.action == "create" or is_rename(c)}
-    if not targets:
-        return []
-    live = list_powerpacks(client)
-    return [
-        f"{targets[lp.name].action} {lp.name}: a Powerpack with that name now exists ({lp.uuid})"
-        for lp in live
-        if lp.name in targets and lp.uuid != targets[lp.name].uuid
-    ]
+def _read_pool(client: PlivoClient, lp: LivePowerpack, kinds: set[str]) -> LivePool:
+    """A pool's members now; a pool that is gone (its Powerpack deleted) holds none."""
+    try:
+        return read_pool(client, lp, tuple(sorted(kinds)))
+    except ApiError as e:
+        if e.status != 404:
+            raise
+        return LivePool(numbers=(), tollfree=(), shortcodes=())

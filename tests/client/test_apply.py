@@ -76,7 +76,7 @@ def test_apply_sends_exactly_the_plan_in_order_and_converges(sandbox):
     for kind in (slice(1, 3), slice(3, 5), slice(5, 7)):  # updates, creates, deletes: any order
         assert sorted(map(repr, got[kind])) == sorted(map(repr, want[kind]))
     assert all(w[2] == {"unrent_numbers": False} for w in got[5:])
-    assert result.ok and result.verified and result.applied == list(p.changes)
+    assert result.ok and not result.problems and result.applied == list(p.changes)
     assert sorted(events) == sorted(
         [(ch.name, s) for ch in p.changes for s in ("start", "applied")]
     )
@@ -115,12 +115,14 @@ def test_a_create_whose_answer_is_lost_is_found_not_repeated(sandbox):
         sb.set_faults(["drop-after:every=1,method=POST"])
         sb.clear_journal()
         result = apply_plan(c, p)
-    assert result.ok and result.verified
+    assert result.ok and not result.problems
     assert [w[0] for w in writes(sb)] == ["POST"]
     assert names(sb)["new-a"] == 1
 
 
-def test_a_create_that_never_arrives_is_retried_only_after_checking(sandbox):
+def test_a_create_that_may_have_landed_is_never_sent_twice_in_a_run(sandbox):
+    """An ambiguous create the lookup doesn't find stops the run: it may still land (a list
+    lagging behind writes made a duplicate when it was sent again); the next run sees."""
     sb = sandbox(account(2))
     with sandbox_client(sb, max_retries=2) as c:
         p = planned(c, sb, manifest(**{"new-a": {}}))
@@ -128,8 +130,10 @@ def test_a_create_that_never_arrives_is_retried_only_after_checking(sandbox):
         sb.clear_journal()
         result = apply_plan(c, p)
     got = [(e["method"], e["path"].rsplit("/", 2)[-2]) for e in sb.journal()]
-    assert got == [("POST", "Powerpack"), ("GET", "Powerpack")] * 3
-    assert next(why for _c, why in result.failed).count("connection dropped") == 1
+    assert got == [("POST", "Powerpack"), ("GET", "Powerpack")]
+    reason = next(why for _c, why in result.failed)
+    assert "connection dropped" in reason and "may have been created" in reason
+    assert "not sent again" in reason
     assert names(sb)["new-a"] == 0
 
 
@@ -159,7 +163,11 @@ def test_one_apply_converges_under_faults_without_duplicates(sandbox, fault, see
         **{"moved": {"renamed_from": "pp-20"}},
     )
     with sandbox_client(sb, timeout=0.2, max_retries=10) as c:
-        result = apply_plan(c, planned(c, sb, m))
+        for _run in range(10):  # an ambiguous create stops a run; the next one sees it
+            result = apply_plan(c, planned(c, sb, m))
+            if result.ok:
+                break
+            assert all("may have been created" in why for _c, why in result.failed), result.failed
         assert result.ok, (result.failed, result.problems)
         sb.set_faults([])
         assert plan(m, fetch_live(c, m)).empty
@@ -192,7 +200,7 @@ def test_a_matrix_update_converges_whether_the_api_merges_or_replaces(sandbox, m
     m = manifest(**{"pp-01": {"number_priority": US_SMS}})
     with sandbox_client(sb) as c:
         result = apply_plan(c, planned(c, sb, m))
-        assert result.ok and result.verified
+        assert result.ok and not result.problems
         assert plan(m, fetch_live(c, m)).empty
     (method, _path, body), *_ = writes(sb)
     assert method == "POST" and len(body["number_priority"]) == 4

@@ -43,7 +43,7 @@ def test_a_silent_api_is_reported_within_the_deadline(silent_port):
     url = f"http://127.0.0.1:{silent_port}"
     t0 = time.monotonic()
     c = make_client(url, timeout=0.2, deadline=0.7, max_retries=1000)
-    with c, pytest.raises(ApiError, match="read timed out"):
+    with c, pytest.raises(ApiError, match="no complete answer within"):
         c.request("GET", "Powerpack/")
     assert time.monotonic() - t0 < 1.2
 

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import responses
 
+from reconciler.core.codec import parse_application, parse_powerpack
 from reconciler.core.models import AppLink, DesiredPowerpack, Manifest
 from reconciler.errors import ApiError
-from reconciler.ops.fetch import fetch_everything, fetch_live, parse_application, parse_powerpack
+from reconciler.ops.fetch import fetch_everything, fetch_live
 
 from .conftest import BASE, calls, make_client, page, powerpack, sandbox_client
 
@@ -129,7 +130,7 @@ def test_fetch_everything_reads_every_matrix_and_every_application(sandbox):
         live = fetch_everything(c)
     got = calls(sb)
     assert got.count(("GET", "Powerpack/")) == 2 and got.count(("GET", "Application/")) == 1
-    assert len(got) == 2 + 21 + 1
+    assert len(got) == 2 + 21 + 1 + 2 * 21  # + each pool's Number/ and Shortcode/ lists
     assert all(lp.number_priority and len(lp.number_priority) == 4 for lp in live.powerpacks)
     assert len(live.applications or ()) == 3
 

@@ -78,7 +78,7 @@ def test_a_trickling_answer_is_cut_at_the_deadline(raw_server):
     url = raw_server(trickle)
     t0 = time.monotonic()
     c = make_client(url, timeout=0.5, deadline=1.0, max_retries=50)
-    with c, pytest.raises(ApiError, match="answer too slow"):
+    with c, pytest.raises(ApiError, match="no complete answer within"):
         c.request("GET", "Powerpack/")
     assert time.monotonic() - t0 < 2.0
 

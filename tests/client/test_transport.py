@@ -174,12 +174,15 @@ def test_create_is_retried_on_429_and_refused_connections(api, client, sleeps):
     assert len(sleeps) == 2
 
 
-def test_delete_accepts_204_and_a_lost_answer_then_404(api, client, sleeps):
+def test_delete_accepts_204_and_reports_a_404_after_a_lost_answer(api, client, sleeps):
+    """The client doesn't decide a 404 means "deleted": apply reads the Powerpack to know."""
     api.delete(f"{BASE}/Powerpack/{UUID}/", status=204)
     assert client.request("DELETE", f"Powerpack/{UUID}/", body={"unrent_numbers": False}) == {}
     api.delete(f"{BASE}/Powerpack/{UUID}/", status=503)
     api.delete(f"{BASE}/Powerpack/{UUID}/", status=404, json={"error": "not found"})
-    assert client.request("DELETE", f"Powerpack/{UUID}/", body={"unrent_numbers": False}) == {}
+    with pytest.raises(ApiError) as e:
+        client.request("DELETE", f"Powerpack/{UUID}/", body={"unrent_numbers": False})
+    assert e.value.status == 404
 
 
 def test_delete_of_a_missing_powerpack_is_a_404_error(api, client):

@@ -1,4 +1,8 @@
-"""One CLI `apply` under API faults at 10-30% converges: no duplicate, no blind create, no loss."""
+"""CLI `apply` under API faults at 10-30% converges: no duplicate, no blind create, no loss.
+
+A create whose answer is lost and that the lookup doesn't find stops its run (it may still
+land: it is never sent twice in one run); re-running apply, as a CI job's retry does, finishes.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,22 @@ SLOW = [
 TIMEOUT = {"POWERPACKS_TIMEOUT": "0.5"}  # short, so a `timeout` fault is a real read timeout
 
 
+RERUNS = 4
+MAY_LAND = ("may have been created", "may still land")
+
+
+def apply_until_done(w: Any, *args: str, **env: str) -> Any:
+    """Run apply again while a run stops on an ambiguous create (the only allowed failure)."""
+    for _ in range(RERUNS):
+        result = w.run("apply", "--auto-approve", *args, **env)
+        assert "Traceback" not in result.err
+        if result.code == 0:
+            return result
+        failed = [ln for ln in result.err.splitlines() if "FAILED" in ln]
+        assert failed and all(any(m in ln for m in MAY_LAND) for ln in failed), result.err[-3000:]
+    return result
+
+
 def check_run(w: Any, text: str, result: Any) -> dict[str, int]:
     """Assert convergence, no duplicate, no blind repeat; return what happened (for figures)."""
     journal = w.sb.journal()
@@ -52,11 +72,11 @@ def test_one_cli_apply_converges_under_faults(world: Any, spec: str, seed: int) 
     text = manifest_text(12, creates=5)
     w.write(text)
     verbose = ["-vv"] if spec.startswith("timeout") else []
-    result = w.run("apply", "--auto-approve", *verbose, **TIMEOUT)
+    result = apply_until_done(w, *verbose, **TIMEOUT)
     figures = check_run(w, text, result)
     assert figures["faults"] or faults_fired(w), "no fault fired: the test proved nothing"
-    if verbose:  # the client really timed out (0.5 s) before the sandbox's 1.5 s delay ended
-        assert "read timed out" in result.err
+    if verbose:  # the client really cut the call (0.5 s) before the sandbox's 1.5 s delay ended
+        assert "no complete answer within 0.5 s" in result.err
 
 
 MIXED = [
@@ -78,7 +98,7 @@ def test_all_fault_kinds_at_once_about_30_percent(world: Any, seed: int) -> None
     w = world(account(12, 4), faults=MIXED, seed=seed)
     text = manifest_text(12, creates=5)
     w.write(text)
-    result = w.run("apply", "--auto-approve", "--parallelism", "8", **TIMEOUT)
+    result = apply_until_done(w, "--parallelism", "8", **TIMEOUT)
     check_run(w, text, result)
 
 

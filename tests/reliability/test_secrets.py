@@ -18,7 +18,7 @@ import requests
 from reconciler.api.client import PlivoClient
 from reconciler.errors import ApiError
 from reconciler.ops.fetch import fetch_everything
-from reconciler.secrets import mask_account
+from reconciler.secrets import basic_value, mask_account
 
 from .conftest import AUTH_ID, TOKEN, World, account, cli_env, manifest_text, run_cli
 
@@ -200,7 +200,7 @@ def test_tls_verification_is_always_on() -> None:
         with PlivoClient(url, AUTH_ID, TOKEN) as client:
             session = client._session
             assert session.verify is True and session.trust_env is False
-            assert session.auth == (AUTH_ID, TOKEN)
+            assert session.headers["Authorization"] == basic_value(AUTH_ID, TOKEN)
 
 
 def outside_address() -> str | None:
