@@ -51,7 +51,7 @@ WRITE_METHODS = frozenset({"POST", "DELETE", "PUT", "PATCH"})
 
 
 def segments(path: str) -> list[str]:
-    """Path segments with repeated and trailing slashes collapsed (plivo-api.md section 1).
+    """Path segments with repeated and trailing slashes collapsed (docs/api.md section 1).
 
     NODE's find_shortcode appends `&service=` to the path itself (section 6): a segment's `&...`
     tail is a misplaced query, so it is cut off (ids, numbers and short codes never hold `&`).

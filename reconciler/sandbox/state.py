@@ -18,7 +18,7 @@ COUNTRIES = ("US", "CA")
 SERVICE_TYPES = ("SMS", "MMS")
 SENDER_KINDS = ("shortcode", "tollfree", "longcode")
 
-# plivo-api.md Q2: the only matrix seen in captures; used where a create does not say otherwise.
+# docs/api.md Q2: the only matrix seen in captures; used where a create does not say otherwise.
 _US_ORDER = ("shortcode", "tollfree", "longcode")
 _CA_ORDER = ("shortcode", "longcode", "tollfree")
 DEFAULT_MATRIX: dict[tuple[str, str], tuple[str, str, str]] = {
@@ -29,7 +29,7 @@ DEFAULT_MATRIX: dict[tuple[str, str], tuple[str, str, str]] = {
 }
 
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "priority_update": "merge",  # plivo-api.md Q1: "merge" by (country, service) or "replace"
+    "priority_update": "merge",  # docs/api.md Q1: "merge" by (country, service) or "replace"
     "list_includes_priority": False,  # Q7: list objects omit number_priority
     "rate_limit": [300, 5.0],  # D-limits: 300 requests per 5 s; null turns it off
 }
