@@ -4,6 +4,7 @@ It imports nothing from the rest of `reconciler`: it is a second, independent re
 """
 
 from .demo import DEMO_AUTH_ID, demo_state
+from .errors import SandboxBusyError, SandboxError, SandboxStateError
 from .faults import KINDS as FAULT_KINDS
 from .faults import parse_fault
 from .server import Sandbox
@@ -14,6 +15,9 @@ __all__ = [
     "DEMO_AUTH_ID",
     "FAULT_KINDS",
     "Sandbox",
+    "SandboxBusyError",
+    "SandboxError",
+    "SandboxStateError",
     "build_state",
     "default_priority",
     "demo_state",
