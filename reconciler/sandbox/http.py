@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -32,7 +32,6 @@ class Request:
     headers: dict[str, str]
     body: bytes = b""
     keep_alive: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
