@@ -25,6 +25,7 @@ NUMBER_FIELDS: dict[str, tuple[type, ...]] = {
     "application": (str, type(None)),
     "carrier": (str,),
     "city": (str,),
+    "cnam_lookup": (str,),
     "region": (str,),
     "sub_account": (str, type(None)),
     "monthly_rental_rate": (str,),

@@ -34,6 +34,7 @@ def _defaults(account: Account, record: dict[str, Any]) -> dict[str, Any]:
         "application": None,
         "carrier": "Plivo",
         "city": "",
+        "cnam_lookup": "disabled",
         "compliance_application_id": None,
         "compliance_status": None,
         "country": country,
