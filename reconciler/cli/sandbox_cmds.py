@@ -72,7 +72,7 @@ def sandbox_serve(
     import signal
     import threading
 
-    from reconciler.sandbox import Sandbox, parse_fault
+    from reconciler.sandbox import Sandbox, SandboxError, parse_fault
 
     try:
         parsed = [parse_fault(spec) for spec in faults]
@@ -88,7 +88,7 @@ def sandbox_serve(
             list_includes_priority=list_priority, auth_id=env_id or None,
             auth_token=(env_token or None) if env_id else None,
         ).start()  # fmt: skip
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, SandboxError) as e:
         raise ReconcilerError(f"sandbox: cannot serve: {e}") from None
     err(f"sandbox: serving {state_path} on {sb.url} (Ctrl-C stops it)")
     click.echo(f"export PLIVO_API_URL={sb.url}")
@@ -109,12 +109,12 @@ def sandbox_serve(
 @_state_option
 def sandbox_reset(state_path: str) -> int:
     """Replace the state with a fresh demo account (new token) and empty the journal."""
-    from reconciler.sandbox import demo_state, write_state
+    from reconciler.sandbox import SandboxBusyError, demo_state, reset_state
 
     try:
-        write_state(state_path, demo_state())
-        journal = Path(state_path).with_name(Path(state_path).stem + ".journal.jsonl")
-        journal.unlink(missing_ok=True)
+        reset_state(state_path, demo_state())
+    except SandboxBusyError as e:
+        raise ReconcilerError(f"sandbox: cannot reset while it is served: {e}") from None
     except OSError as e:
         raise ReconcilerError(f"sandbox: cannot reset {state_path}: {e.strerror or e}") from None
     err(f"sandbox: {state_path} reset to the demo account")

@@ -7,6 +7,7 @@ from .demo import DEMO_AUTH_ID, demo_state
 from .errors import SandboxBusyError, SandboxError, SandboxStateError
 from .faults import KINDS as FAULT_KINDS
 from .faults import parse_fault
+from .lock import RunningServer, reset_state, running_server
 from .server import Sandbox
 from .state import DEFAULT_SETTINGS, build_state, default_priority, load_state, write_state
 
@@ -14,6 +15,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "DEMO_AUTH_ID",
     "FAULT_KINDS",
+    "RunningServer",
     "Sandbox",
     "SandboxBusyError",
     "SandboxError",
@@ -23,5 +25,7 @@ __all__ = [
     "demo_state",
     "load_state",
     "parse_fault",
+    "reset_state",
+    "running_server",
     "write_state",
 ]

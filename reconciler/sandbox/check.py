@@ -260,9 +260,9 @@ def _order(c: _Checker, value: Any, where: str) -> bool:
     if not c.is_type(value, (dict,), where, "an object"):
         return False
     order = [value.get(f"priority{i}") for i in (1, 2, 3)]
-    if set(value) != {"priority1", "priority2", "priority3"} or sorted(
-        map(str, order)
-    ) != sorted(SENDER_KINDS):
+    if set(value) != {"priority1", "priority2", "priority3"} or sorted(map(str, order)) != sorted(
+        SENDER_KINDS
+    ):
         return c.fail(where, f"must map priority1..3 to shortcode, tollfree, longcode once each, "
                              f"got {value!r}")  # fmt: skip
     return True

@@ -124,7 +124,8 @@ def test_sandbox_files_cite_only_the_repository() -> None:
     root = Path(__file__).resolve().parents[2]
     outside = ("plivo-api" + ".md", "DESIGN" + ".md", "../" + "shared", "/work/" + "shared")
     files = [*root.glob("reconciler/sandbox/*.py"), *root.glob("tests/sandbox/*.py"),
-             *root.glob("tests/fixtures/plivo/*"), root / "reconciler/cli/sandbox_cmds.py"]  # fmt: skip
+             *root.glob("tests/fixtures/plivo/*"),
+             root / "reconciler/cli/sandbox_cmds.py"]  # fmt: skip
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert not [s for s in outside if s in text], path

@@ -16,8 +16,9 @@ from reconciler.sandbox import Sandbox
 
 from .test_sandbox_fixtures import FIXTURES, same_shape
 
-ALL_RENTED = ["14155550101", "14155550102", "18885550105", "16465550103", "18005550106",
-              "16045550104", "14165550107", "13125550110", "13125550108", "18775550109"]  # fmt: skip
+ALL_RENTED = ["14155550101", "14155550102", "18885550105", "16465550103",
+              "18005550106", "16045550104", "14165550107", "13125550110",
+              "13125550108", "18775550109"]  # fmt: skip
 
 
 def uuid_of(http: requests.Session, base: str, name: str) -> str:

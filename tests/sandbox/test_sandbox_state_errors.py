@@ -74,6 +74,8 @@ def second_us_shortcode(s: State) -> None:
     )
 
 
+NULL_SLOT = {"priority1": "shortcode", "priority2": "tollfree", "priority3": None}
+
 RAW: dict[str, tuple[bytes, str]] = {
     "not JSON": (b"{nope", "not valid JSON"),
     "empty file": (b"", "not valid JSON"),
@@ -108,9 +110,7 @@ CHANGES: dict[str, tuple[Callable[[State], None], str]] = {
     "priority country MX": (first_entry("country_iso", "MX"), ".country_iso: must be one of"),
     "priority service lower": (first_entry("service_type", "sms"), ".service_type: must be"),
     "priority not an order": (first_entry("priority", {"priority1": "shortcode"}), "once each"),
-    "priority slot null": (
-        first_entry("priority", {"priority1": "shortcode", "priority2": "tollfree",
-                                 "priority3": None}), "once each"),  # fmt: skip
+    "priority slot null": (first_entry("priority", NULL_SLOT), "once each"),
     "priority cell twice": (twice(lambda s: pp(s, "support")["number_priority"]), "also at"),
     "number_pool missing": (drop("support", "number_pool"), "missing key 'number_pool'"),
     "number_pool a string": (field("support", "number_pool", "/v1/x/"), "must be an object"),
@@ -120,26 +120,40 @@ CHANGES: dict[str, tuple[Callable[[State], None], str]] = {
     "member number with +": (member("support", 0, "number", "+16045550104"), "digits"),
     "member service fax": (member("support", 0, "service", "fax"), "'sms', 'mms'"),
     "member without added_on": (
-        lambda s: pool(s, "support")["numbers"][0].pop("added_on"), "missing key 'added_on'"),
+        lambda s: pool(s, "support")["numbers"][0].pop("added_on"),
+        "missing key 'added_on'",
+    ),
     "member not rented": (member("support", 0, "number", "19995550000"), "not among the account"),
     "number in two pools": (
-        move_to("support", "numbers", {"number": "13125550110", "service": "sms",
-                                       "added_on": "x"}), "number '13125550110' also at"),
+        move_to("support", "numbers", {"number": "13125550110", "service": "sms", "added_on": "x"}),
+        "number '13125550110' also at",
+    ),
     "number twice in a pool": (twice(lambda s: pool(s, "support")["numbers"]), "also at"),
     "short code in two pools": (
-        move_to("support", "shortcodes", {"shortcode": "444111", "country_iso2": "CA",
-                                          "added_on": "x"}), "short code '444111' also at"),
+        move_to(
+            "support", "shortcodes", {"shortcode": "444111", "country_iso2": "CA", "added_on": "x"}
+        ),
+        "short code '444111' also at",
+    ),
     "two US short codes in a pool": (second_us_shortcode, "at most one US short code"),
     "short code country MX": (
-        lambda s: pool(s, "marketing-us")["shortcodes"][0].update(country_iso2="MX"), "one of"),
+        lambda s: pool(s, "marketing-us")["shortcodes"][0].update(country_iso2="MX"),
+        "one of",
+    ),
     "short code a number": (
-        lambda s: pool(s, "marketing-us")["shortcodes"][0].update(shortcode=444111), "a string"),
+        lambda s: pool(s, "marketing-us")["shortcodes"][0].update(shortcode=444111),
+        "a string",
+    ),
     "shortcodes null": (lambda s: pool(s, "support").update(shortcodes=None), "must be a list"),
     "duplicate Powerpack uuid": (
-        lambda s: pp(s, "support").update(uuid=pp(s, "alerts-old")["uuid"]), "Powerpack uuid"),
+        lambda s: pp(s, "support").update(uuid=pp(s, "alerts-old")["uuid"]),
+        "Powerpack uuid",
+    ),
     "duplicate Powerpack name": (field("support", "name", "alerts-old"), "Powerpack name"),
     "duplicate pool uuid": (
-        lambda s: pool(s, "support").update(uuid=pool(s, "alerts-old")["uuid"]), "pool uuid"),
+        lambda s: pool(s, "support").update(uuid=pool(s, "alerts-old")["uuid"]),
+        "pool uuid",
+    ),
     "applications a string": (lambda s: s.update(applications="x"), "applications: must be a"),
     "application without app_id": (lambda s: s["applications"][0].pop("app_id"), "'app_id'"),
     "application name null": (lambda s: s["applications"][0].update(app_name=None), "app_name"),
@@ -275,8 +289,8 @@ def assert_one_error_line(result: subprocess.CompletedProcess[str], path: Path) 
 @pytest.mark.parametrize("case", CLI_CASES)
 def test_cli_prints_one_error_line(tmp_path: Path, case: str, command: str) -> None:
     path, expected = broken_file(tmp_path, case)
-    result = powerpacks("sandbox", command, "--state", str(path), *(
-        ["--port", "0"] if command == "serve" else []))  # fmt: skip
+    port = ["--port", "0"] if command == "serve" else []
+    result = powerpacks("sandbox", command, "--state", str(path), *port)
     assert_one_error_line(result, path)
     assert expected in result.stderr
 
