@@ -1,7 +1,12 @@
 """The Sandbox: serves the emulated API on 127.0.0.1 from a background asyncio thread.
 
 Everything that touches the account runs on the one event-loop thread, so requests are applied one
-at a time (no lost writes) without locks. Persistence and its guarantee: see store.py.
+at a time (no lost writes) without locks. Persistence and its guarantee: see store.py. One server
+per state file: see lock.py (its status probe, STATUS_PATH, is the one path outside the API).
+
+The HTTP side is our own asyncio code (http.py), kept after measuring http.server and aiohttp in
+its place: neither was faster, and both would need the same hand-written parts or more (the
+figures and reasons are in http.py's docstring).
 """
 
 from __future__ import annotations
