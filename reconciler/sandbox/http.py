@@ -19,9 +19,8 @@ is the bottleneck. So no library is faster here, and each costs something the sa
   the client's timeout, so those parts stay hand-written anyway. Out of the box it ran at
   22 r/s (Nagle against delayed ACK: head and body sent apart) until tuned.
 - aiohttp: a new runtime dependency for a test emulator (eight packages: aiohttp and seven it
-  pulls in, several with C extensions),
-  and no supported way to drop a connection after applying a write (the `drop-after` fault):
-  only closing its transport by hand from inside a handler.
+  pulls in, several with C extensions), and no supported way to drop a connection after
+  applying a write (the `drop-after` fault): only closing its transport by hand in a handler.
 What is kept is small: a request head, Content-Length or chunked bodies with a size cap, 100
 Continue, keep-alive, JSON answers; anything else is a 4xx and the connection closes.
 """
