@@ -27,7 +27,7 @@ def sandbox_group() -> None:
 def _state_option(f: Any) -> Any:
     return click.option(
         "--state", "state_path", default=SANDBOX_STATE, show_default=True,
-        type=click.Path(dir_okay=False), help="The sandbox account's JSON state file.",
+        type=click.Path(), help="The sandbox account's JSON state file.",
     )(f)  # fmt: skip
 
 
@@ -72,7 +72,7 @@ def sandbox_serve(
     import signal
     import threading
 
-    from reconciler.sandbox import Sandbox, parse_fault
+    from reconciler.sandbox import Sandbox, SandboxError, parse_fault
 
     try:
         parsed = [parse_fault(spec) for spec in faults]
@@ -88,7 +88,7 @@ def sandbox_serve(
             list_includes_priority=list_priority, auth_id=env_id or None,
             auth_token=(env_token or None) if env_id else None,
         ).start()  # fmt: skip
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, SandboxError) as e:
         raise ReconcilerError(f"sandbox: cannot serve: {e}") from None
     err(f"sandbox: serving {state_path} on {sb.url} (Ctrl-C stops it)")
     click.echo(f"export PLIVO_API_URL={sb.url}")
@@ -109,11 +109,14 @@ def sandbox_serve(
 @_state_option
 def sandbox_reset(state_path: str) -> int:
     """Replace the state with a fresh demo account (new token) and empty the journal."""
-    from reconciler.sandbox import demo_state, write_state
+    from reconciler.sandbox import SandboxBusyError, demo_state, reset_state
 
-    write_state(state_path, demo_state())
-    journal = Path(state_path).with_name(Path(state_path).stem + ".journal.jsonl")
-    journal.unlink(missing_ok=True)
+    try:
+        reset_state(state_path, demo_state())
+    except SandboxBusyError as e:
+        raise ReconcilerError(f"sandbox: cannot reset while it is served: {e}") from None
+    except OSError as e:
+        raise ReconcilerError(f"sandbox: cannot reset {state_path}: {e.strerror or e}") from None
     err(f"sandbox: {state_path} reset to the demo account")
     return EXIT_OK
 
@@ -122,13 +125,15 @@ def sandbox_reset(state_path: str) -> int:
 @_state_option
 def sandbox_show(state_path: str) -> int:
     """Summarise the sandbox account (the token is never shown)."""
-    from reconciler.sandbox import demo_state, load_state, write_state
+    from reconciler.sandbox import SandboxError, demo_state, load_state, write_state
     from reconciler.sandbox.report import describe
 
-    if not Path(state_path).exists():
-        write_state(state_path, demo_state())
     try:
+        if not Path(state_path).exists():
+            write_state(state_path, demo_state())
         click.echo(describe(load_state(state_path)))
-    except (OSError, ValueError, KeyError) as e:
-        raise ReconcilerError(f"sandbox: cannot read {state_path}: {e}") from None
+    except OSError as e:
+        raise ReconcilerError(f"sandbox: cannot write {state_path}: {e.strerror or e}") from None
+    except SandboxError as e:
+        raise ReconcilerError(f"sandbox: {e}") from None
     return EXIT_OK

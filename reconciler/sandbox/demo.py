@@ -41,6 +41,9 @@ _NUMBERS = [
 # Drift from powerpacks.yaml, so the first plan has real work: marketing-us has local_connect on,
 # the wrong app and the default matrix (US.MMS, CA.SMS differ); alerts-old awaits a rename, an
 # unlink and a US.SMS change; support still has sticky_sender on; legacy-promo is not managed.
+# Pools: 13125550110 sits in legacy-promo (a move into marketing-us); the spare toll-free
+# 18775550109 is added to alerts, whose short code 444222 is unlinked; 14165550107 serves sms
+# (a service change to mms); the spare long code 13125550108 goes to the new onboarding pool.
 _POWERPACKS: list[dict[str, Any]] = [
     {
         "name": "marketing-us",

@@ -1,10 +1,35 @@
-"""A small HTTP/1.1 layer over asyncio streams: keep-alive, Content-Length or chunked bodies."""
+"""A small HTTP/1.1 layer over asyncio streams: keep-alive, Content-Length or chunked bodies.
+
+Why hand-written (the project prefers a well-kept library): measured against the two candidates,
+each as a front end over the same Sandbox core in a child process, with
+`benchmarks/sandbox_rps.py --process --client stdlib` (5,000 Powerpacks, 3,000 requests a cell;
+median of 3 interleaved rounds on the 2-core dev machine; requests/s at 1 and 8 client threads):
+
+    scenario            this server       ThreadingHTTPServer    aiohttp 3.14 (low-level)
+    GET list page       5,255 / 6,535     3,935 / 4,098          3,597 / 5,072
+    GET one Powerpack   7,503 / 9,475     5,452 / 5,128          5,254 / 6,164
+    POST update         4,576 / 5,788     4,134 / 5,350          3,788 / 4,750
+
+With the `requests` client (what the reconciler uses) all three serve 900-1,800 r/s: the client
+is the bottleneck. So no library is faster here, and each costs something the sandbox needs:
+- http.server (ThreadingHTTPServer, HTTP/1.1): a thread per connection, so "mutations one at a
+  time" becomes a lock, and the coalesced persistence (store.py) and stop() (ending idle
+  keep-alives and sleeping `timeout` faults) need rewriting on threads. It reads no chunked
+  bodies, answers errors in HTML, and a TLS ClientHello (no line end) hangs in readline until
+  the client's timeout, so those parts stay hand-written anyway. Out of the box it ran at
+  22 r/s (Nagle against delayed ACK: head and body sent apart) until tuned.
+- aiohttp: a new runtime dependency for a test emulator (eight packages: aiohttp and seven it
+  pulls in, several with C extensions), and no supported way to drop a connection after
+  applying a write (the `drop-after` fault): only closing its transport by hand in a handler.
+What is kept is small: a request head, Content-Length or chunked bodies with a size cap, 100
+Continue, keep-alive, JSON answers; anything else is a 4xx and the connection closes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -32,7 +57,6 @@ class Request:
     headers: dict[str, str]
     body: bytes = b""
     keep_alive: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:

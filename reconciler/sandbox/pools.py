@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from .account import Account, not_found
-from .state import now_iso
+from .state import guess_type, now_iso
 from .validate import ApiFail, bad, loose_flag, page
 
 _TYPE_ALIASES = {"local": "fixed", "national": "fixed", "toll-free": "tollfree"}
-_TOLLFREE_PREFIXES = ("800", "833", "844", "855", "866", "877", "888")
 
 
 def pool(account: Account, pool_uuid: str) -> dict[str, Any]:
@@ -29,16 +28,16 @@ def pool_object(account: Account, pool_uuid: str) -> dict[str, Any]:
 
 def number_object(account: Account, pool_uuid: str, member: dict[str, Any]) -> dict[str, Any]:
     """A pool number as the API shows it (fixture numberpool.number.list.json, plus service)."""
-    record = account.numbers.get(member["number"], {})
+    record = account.numbers[member["number"]]  # a member is always rented (check.py)
     resource = f"/v1/Account/{account.auth_id}/Number/{member['number']}/"
     return {
         "account_phone_number_resource": resource,
         "added_on": member["added_on"],
-        "country_iso2": record.get("country_iso2", "US"),
+        "country_iso2": record["country_iso2"],
         "number": member["number"],
         "number_pool_uuid": pool_uuid,
         "service": member.get("service", "sms"),
-        "type": record.get("type", "fixed"),
+        "type": record["type"],
     }
 
 
@@ -103,31 +102,55 @@ def find_number(
     return obj
 
 
-def _rent(account: Account, number: str) -> None:
+def _rent(account: Account, number: str) -> dict[str, Any]:
     """Buy a number for the account (the sandbox's numbers are free and always available)."""
-    national = number[1:] if number.startswith("1") else number
-    kind = "tollfree" if national.startswith(_TOLLFREE_PREFIXES) else "fixed"
-    record = {"number": number, "country_iso2": "US", "type": kind}
+    record = {"number": number, "country_iso2": "US", "type": guess_type(number),
+              "added_on": now_iso()[:10]}  # fmt: skip
     account.state["numbers"].append(record)
     account.numbers[number] = record
+    return record
+
+
+def _check_free(account: Account, pool_uuid: str, number: str) -> None:
+    """A number joins one pool at most (Q18: 400 naming the pool that holds it, no move)."""
+    holder = account.pool_of.get(number)
+    if holder == pool_uuid:
+        service = _member(account, pool_uuid, number)["service"]
+        raise bad(f"number {number} is already in this number pool (service {service}); "
+                  "to change its service, remove it and add it again")  # fmt: skip
+    if holder is not None:
+        name = account.by_pool[holder]["name"]
+        raise bad(f"number {number} is already in the number pool {holder} of Powerpack "
+                  f"{name!r}: remove it from that pool first")  # fmt: skip
 
 
 def add_number(account: Account, pool_uuid: str, number: str, body: dict[str, Any], tollfree=False):
-    """POST .../Number/{n}/ (`rent` buys it first) or .../Tollfree/{n}/; the number must be free."""
+    """POST .../Number/{n}/ (`rent` buys it first) or .../Tollfree/{n}/; the number must be free.
+
+    A toll-free number goes through the Tollfree resource only, a long code through Number only:
+    a strict reading (the docs give toll-free numbers their own add call, section 2 rows 9 and
+    17), so a client that mixes them up is told so instead of passing here and failing live.
+    Every check runs before anything changes: a 400 rents nothing.
+    """
     members = pool(account, pool_uuid)["numbers"]
     service = str(body.get("service") or "sms").lower()
     if service not in ("sms", "mms"):
         raise bad(f"service must be sms or mms, got {service!r}")
     rent = not tollfree and loose_flag(body, "rent")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         raise bad(f"{number!r} is not a valid phone number")
-    if number not in account.numbers and not rent:
+    record = account.numbers.get(number)
+    if record is None and not rent:
         raise bad(f"number {number} is not rented by this account")
-    if tollfree and account.numbers[number].get("type") != "tollfree":
-        raise bad(f"number {number} is not a toll-free number")
-    if number in account.pool_of:
-        raise bad(f"number {number} is already in a number pool")
-    if number not in account.numbers:
+    kind = record["type"] if record else guess_type(number)
+    if tollfree and kind != "tollfree":
+        raise bad(f"number {number} is not a toll-free number: add it through "
+                  f"NumberPool/{pool_uuid}/Number/{number}/")  # fmt: skip
+    if not tollfree and kind == "tollfree":
+        raise bad(f"number {number} is a toll-free number: add it through the Tollfree "
+                  f"resource, NumberPool/{pool_uuid}/Tollfree/{number}/")  # fmt: skip
+    _check_free(account, pool_uuid, number)
+    if record is None:
         _rent(account, number)
     member = {"number": number, "service": service, "added_on": now_iso()}
     members.append(member)
@@ -141,7 +164,7 @@ def remove_number(
 ):
     """DELETE .../Number/{n}/ or .../Tollfree/{n}/; `unrent` also releases it from the account."""
     member = _member(account, pool_uuid, number)
-    if tollfree and account.numbers.get(number, {}).get("type") != "tollfree":
+    if tollfree and account.numbers[number]["type"] != "tollfree":
         raise not_found("Tollfree")
     unrent = loose_flag(body, "unrent")
     pool(account, pool_uuid)["numbers"].remove(member)

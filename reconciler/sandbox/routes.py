@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import pools
+from . import numbers, pools
 from .account import Account
 from .validate import ApiFail
 
@@ -41,17 +41,18 @@ def _routes() -> list[tuple[tuple[str, ...], dict[str, Handler]]]:
         (("NumberPool", _P, "Shortcode", _P), {
             "GET": lambda acc, p, s, q, b: pools.find_shortcode(acc, p, s),
             "DELETE": lambda acc, p, s, q, b: pools.remove_shortcode(acc, p, s)}),
+        (("Number",), {"GET": lambda acc, q, b: numbers.list_numbers(acc, q)}),
+        (("Number", _P), {"GET": lambda acc, n, q, b: numbers.get_number(acc, n)}),
         (("Application",), {"GET": lambda acc, q, b: pools.list_applications(acc, q)}),
         (("Application", _P), {"GET": lambda acc, i, q, b: pools.get_application(acc, i)}),
     ]  # fmt: skip
 
 
 ROUTES = _routes()
-WRITE_METHODS = frozenset({"POST", "DELETE", "PUT", "PATCH"})
 
 
 def segments(path: str) -> list[str]:
-    """Path segments with repeated and trailing slashes collapsed (plivo-api.md section 1).
+    """Path segments with repeated and trailing slashes collapsed (docs/api.md section 1).
 
     NODE's find_shortcode appends `&service=` to the path itself (section 6): a segment's `&...`
     tail is a misplaced query, so it is cut off (ids, numbers and short codes never hold `&`).

@@ -1,7 +1,12 @@
 """The Sandbox: serves the emulated API on 127.0.0.1 from a background asyncio thread.
 
 Everything that touches the account runs on the one event-loop thread, so requests are applied one
-at a time (no lost writes) without locks. Persistence and its guarantee: see store.py.
+at a time (no lost writes) without locks. Persistence and its guarantee: see store.py. One server
+per state file: see lock.py (its status probe, STATUS_PATH, is the one path outside the API).
+
+The HTTP side is our own asyncio code (http.py), kept after measuring http.server and aiohttp in
+its place: neither was faster, and both would need the same hand-written parts or more (the
+figures and reasons are in http.py's docstring).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import binascii
 import copy
 import hmac
 import json
+import os
 import threading
 import time
 import uuid
@@ -24,6 +30,8 @@ from .account import Account
 from .demo import demo_state
 from .faults import Fault, FaultPlan, make_limiter
 from .http import MAX_HEAD, HttpError, Request, encode_response, read_request
+from .lock import STATUS_PATH, StateLock
+from .lock import journal_path as default_journal_path
 from .routes import dispatch, resolve
 from .state import load_state, write_state
 from .store import Store
@@ -47,6 +55,15 @@ def _credentials(header: str) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return (user, password) if sep else None
+
+
+def _file_signature(path: Path) -> tuple[int, int, int] | None:
+    """What changes when another program replaces the file (inode, size, mtime)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _journal_body(raw: bytes) -> Any:
@@ -78,26 +95,35 @@ class Sandbox:
         auth_token: str | None = None,
     ) -> None:
         self.state_path = Path(state_path)
+        self._lock = StateLock(self.state_path)
         if not self.state_path.exists():
-            write_state(self.state_path, demo_state())
+            with self._lock.hold():  # refused while another Sandbox serves this path
+                if not self.state_path.exists():
+                    write_state(self.state_path, demo_state())
+        self._options = (auth_id, auth_token, priority_update, list_includes_priority, rate_limit)
+        self.journal_path = Path(journal_path or default_journal_path(self.state_path))
+        self._load()
+        self.port = port
+        self.latency_ms = float(latency_ms)
+        self._faults = FaultPlan(faults, seed)
+        self._seed = seed
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def _load(self) -> None:
+        """Read and check the state file; the explicit options go on top (this run only)."""
+        auth_id, auth_token, priority_update, list_includes_priority, rate_limit = self._options
         state = load_state(self.state_path)
+        self._loaded = _file_signature(self.state_path)
         self.auth_id: str = auth_id or state["auth_id"]
         self.auth_token: str = auth_token or state["auth_token"]
         self.account = Account(state, self.auth_id)
         self.account.settings = self._settings(
             state["settings"], priority_update, list_includes_priority, rate_limit
         )
-        stem = self.state_path.stem
-        self.journal_path = Path(journal_path or self.state_path.with_name(f"{stem}.journal.jsonl"))
         self._store = Store(self.state_path, self.journal_path, state)
-        self.port = port
-        self.latency_ms = float(latency_ms)
-        self._faults = FaultPlan(faults, seed)
-        self._seed = seed
         self._limiter = make_limiter(self.account.settings["rate_limit"])
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
 
     @staticmethod
     def _settings(stored: dict[str, Any], priority_update, list_includes_priority, rate_limit):
@@ -124,9 +150,25 @@ class Sandbox:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Sandbox:
-        """Serve in a background thread; returns once the port is listening."""
+        """Serve in a background thread; returns once the port is listening.
+
+        Takes the state file's lock first (lock.py): SandboxBusyError when another Sandbox
+        serves it. The state is read again if the file changed since it was loaded (another
+        program wrote it while nobody served it).
+        """
         if self._thread is not None:
             return self
+        self._lock.acquire()
+        try:
+            if _file_signature(self.state_path) != self._loaded:
+                self._load()
+            self._start_thread()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def _start_thread(self) -> None:
         ready = threading.Event()
         failure: list[BaseException] = []
         self._thread = threading.Thread(
@@ -138,7 +180,6 @@ class Sandbox:
             self._thread.join()
             self._thread = None
             raise failure[0]
-        return self
 
     def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
         """The server thread: bind, signal, serve until stop()."""
@@ -158,6 +199,7 @@ class Sandbox:
         self.port = server.sockets[0].getsockname()[1]
         self._server = server
         self._store.loop = loop
+        self._lock.publish(self.url)
         ready.set()
         try:
             loop.run_forever()
@@ -173,17 +215,23 @@ class Sandbox:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def stop(self) -> None:
-        """Stop serving, then write the state and the journal one last time."""
+        """Stop serving, write the state and the journal one last time, release the lock.
+
+        A Sandbox that is not serving writes nothing: the file may belong to another server.
+        """
         if self._thread is None or self._loop is None:
-            self._store.final_flush()
             return
         loop = self._loop
-        asyncio.run_coroutine_threadsafe(self._close(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(timeout=10)
-        self._thread = None
-        self._loop = None
-        self._store.final_flush()
+        try:
+            asyncio.run_coroutine_threadsafe(self._close(), loop).result(timeout=10)
+            loop.call_soon_threadsafe(loop.stop)
+            self._thread.join(timeout=10)
+            self._thread = None
+            self._loop = None
+            self._store.final_flush()
+            self._loaded = _file_signature(self.state_path)
+        finally:
+            self._lock.release()
 
     async def _close(self) -> None:
         """Close the listening socket and every open connection."""
@@ -283,6 +331,8 @@ class Sandbox:
 
     async def _answer(self, request: Request) -> bytes | object:
         """Journal the request, apply latency and faults, then authenticate and dispatch."""
+        if request.path == STATUS_PATH:
+            return self._status(request)
         entry = {
             "method": request.method,
             "path": request.path,
@@ -307,6 +357,15 @@ class Sandbox:
         if fault is not None and fault.kind == "drop-after":
             return _DROP
         return encode_response(status, payload, headers, request.keep_alive)
+
+    def _status(self, request: Request) -> bytes:
+        """The lock's liveness probe (lock.running_server): not journaled, limited or faulted."""
+        try:
+            self._authenticate(request, None)
+        except ApiFail as e:
+            return encode_response(e.status, self._error(e.message), e.headers, request.keep_alive)
+        body = {"pid": os.getpid(), "state": str(self.state_path.resolve()), "url": self.url}
+        return encode_response(200, body, None, request.keep_alive)
 
     def _handle(self, request: Request, fault: Fault | None) -> tuple[int, Any, dict[str, str]]:
         """(status, payload, headers) for a request; applies writes to the account."""

@@ -1,4 +1,7 @@
-"""The sandbox account as plain JSON data: build, seed, load and write it (atomically)."""
+"""The sandbox account as plain JSON data: build, seed, load and write it (atomically).
+
+The shape of a state file, and the invariants `load_state` and `build_state` enforce: check.py.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-STATE_VERSION = 1
-COUNTRIES = ("US", "CA")
-SERVICE_TYPES = ("SMS", "MMS")
-SENDER_KINDS = ("shortcode", "tollfree", "longcode")
+from .check import problems
+from .errors import SandboxStateError
+from .vocab import COUNTRIES, NUMBER_TYPES, SENDER_KINDS, SERVICE_TYPES, TOLLFREE_PREFIXES
 
-# plivo-api.md Q2: the only matrix seen in captures; used where a create does not say otherwise.
+__all__ = ["COUNTRIES", "NUMBER_TYPES", "SENDER_KINDS", "SERVICE_TYPES", "TOLLFREE_PREFIXES"]
+
+STATE_VERSION = 1
+
+# docs/api.md Q2: the only matrix seen in captures; used where a create does not say otherwise.
 _US_ORDER = ("shortcode", "tollfree", "longcode")
 _CA_ORDER = ("shortcode", "longcode", "tollfree")
 DEFAULT_MATRIX: dict[tuple[str, str], tuple[str, str, str]] = {
@@ -29,7 +35,7 @@ DEFAULT_MATRIX: dict[tuple[str, str], tuple[str, str, str]] = {
 }
 
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "priority_update": "merge",  # plivo-api.md Q1: "merge" by (country, service) or "replace"
+    "priority_update": "merge",  # docs/api.md Q1: "merge" by (country, service) or "replace"
     "list_includes_priority": False,  # Q7: list objects omit number_priority
     "rate_limit": [300, 5.0],  # D-limits: 300 requests per 5 s; null turns it off
 }
@@ -138,6 +144,25 @@ def _phlo(spec: dict[str, Any]) -> dict[str, Any]:
     return phlo
 
 
+def guess_type(number: str) -> str:
+    """The type of a number nobody described: tollfree by its area code, else fixed."""
+    national = number[1:] if number.startswith("1") else number
+    return "tollfree" if national.startswith(TOLLFREE_PREFIXES) else "fixed"
+
+
+def _rent_pool_members(state: dict[str, Any]) -> None:
+    """A pool member the specs did not list among the rented numbers is rented (as US)."""
+    rented = {n.get("number") for n in state["numbers"]}
+    for pp in state["powerpacks"]:
+        for member in pp["number_pool"]["numbers"]:
+            number = member.get("number")
+            if isinstance(number, str) and number not in rented:
+                rented.add(number)
+                state["numbers"].append(
+                    {"number": number, "country_iso2": "US", "type": guess_type(number)}
+                )
+
+
 def build_state(
     powerpacks: list[dict[str, Any]] | None = None,
     applications: list[dict[str, Any]] | None = None,
@@ -148,11 +173,16 @@ def build_state(
     settings: dict[str, Any] | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """A complete account state; ids and timestamps the specs leave out come from `seed`."""
+    """A complete account state; ids and timestamps the specs leave out come from `seed`.
+
+    Pool members missing from `numbers` are rented. Raises SandboxStateError when the result
+    breaks an invariant of check.py (a number or short code in two pools, two US short codes in
+    one pool, duplicate names...).
+    """
     rng = random.Random(seed)
     state_auth = auth_id or random_auth_id(rng)
     token = auth_token or random_token(rng)
-    return {
+    state = {
         "version": STATE_VERSION,
         "auth_id": state_auth,
         "auth_token": token,
@@ -162,24 +192,47 @@ def build_state(
         "phlos": [_phlo(p) for p in phlos or []],
         "numbers": [dict(n) for n in numbers or []],
     }
+    _rent_pool_members(state)
+    found = problems(state)
+    if found:
+        raise SandboxStateError("build_state()", found, lead="invalid account")
+    return state
+
+
+def read_state_text(path: str | os.PathLike[str]) -> str:
+    """The state file's text; SandboxStateError (never OSError) when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except UnicodeDecodeError as e:
+        raise SandboxStateError(path, [f"not UTF-8 text ({e.reason} at byte {e.start})"],
+                                lead="") from None  # fmt: skip
+    except OSError as e:
+        raise SandboxStateError(path, [f"cannot read it: {e.strerror or e}"], lead="") from None
+
+
+def parse_state(path: str | os.PathLike[str], text: str) -> dict[str, Any]:
+    """A state document from its text, defaults filled in; SandboxStateError when unusable."""
+    try:
+        state = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SandboxStateError(path, [f"not valid JSON: {e}"], lead="") from None
+    except RecursionError:
+        raise SandboxStateError(path, ["not valid JSON: nested too deeply"], lead="") from None
+    if isinstance(state, dict):
+        if isinstance(state.get("settings", {}), dict):
+            state["settings"] = {**copy.deepcopy(DEFAULT_SETTINGS), **state.get("settings", {})}
+        for key in ("applications", "phlos", "numbers"):
+            state.setdefault(key, [])
+    found = problems(state)
+    if found:
+        raise SandboxStateError(path, found)
+    return state
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a state file; raises ValueError with the path when it is not a sandbox state."""
-    with open(path, encoding="utf-8") as f:
-        try:
-            state = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path}: not valid JSON: {e}") from None
-    missing = [k for k in ("auth_id", "auth_token", "powerpacks") if k not in state]
-    if not isinstance(state, dict) or missing:
-        raise ValueError(f"{path}: not a sandbox state file (missing {missing})")
-    state.setdefault("settings", {})
-    for key, value in DEFAULT_SETTINGS.items():
-        state["settings"].setdefault(key, value)
-    for key in ("applications", "phlos", "numbers"):
-        state.setdefault(key, [])
-    return state
+    """Read and check a state file; SandboxStateError (a ValueError) names the file and why."""
+    return parse_state(path, read_state_text(path))
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

@@ -1,4 +1,4 @@
-"""Request validation as plivo-api.md section 10 assumes it; every failure is an ApiFail (400)."""
+"""Request validation as docs/api.md section 10 assumes it; every failure is an ApiFail (400)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Raw HTTP: the client quirks of every SDK (plivo-api.md 1, 4, 6) and the section-10 semantics."""
+"""Raw HTTP: the client quirks of every SDK (docs/api.md 1, 4, 6) and the section-10 semantics."""
 
 from __future__ import annotations
 

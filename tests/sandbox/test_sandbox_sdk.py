@@ -171,3 +171,85 @@ def test_bad_credentials_raise_authentication_error(sandbox: Sandbox, sdk) -> No
     other_id = "MAOTHER0000000000000"
     with plivo.RestClient(other_id, sandbox.auth_token) as other, pytest.raises(denied):
         other.powerpacks.list()
+
+
+# --- number pools through Powerpacks.get(uuid).numberpool, and the account's numbers ----------
+
+
+def pool_of(sdk: plivo.RestClient, name: str) -> Any:
+    """The SDK's NumberPool of a demo Powerpack (numbers, tollfree, shortcodes)."""
+    return by_name(sdk, name).numberpool
+
+
+def test_account_numbers_list_and_get(sdk) -> None:
+    page = sdk.numbers.list()
+    assert page["meta"]["total_count"] == 10 and len(page) == 10
+    assert {n.number for n in sdk.numbers.list(type="tollfree")} == {
+        "18885550105", "18005550106", "18775550109"}  # fmt: skip
+    assert [n.number for n in sdk.numbers.list(number_startswith="1604")] == ["16045550104"]
+    assert len(sdk.numbers.list(services=["sms", "mms"], limit=3, offset=9)) == 1
+    one = sdk.numbers.get("16465550103")
+    assert (one.number, one.type, one.number_type, one.country) == (
+        "16465550103", "mobile", "mobile", "United States")  # fmt: skip
+    with pytest.raises(sdk_errors.ResourceNotFoundError, match="not found"):
+        sdk.numbers.get("14150000000")
+
+
+def test_numberpool_numbers_add_find_list_remove(sdk, sandbox: Sandbox) -> None:
+    pool = pool_of(sdk, "marketing-us")
+    added = pool.numbers.add("13125550108", service="mms")
+    assert (added["number"], added["service"], added["type"]) == ("13125550108", "mms", "fixed")
+    assert pool.numbers.find("13125550108", service="mms")["country_iso2"] == "US"
+    with pytest.raises(sdk_errors.ResourceNotFoundError):
+        pool.numbers.find("13125550108", service="sms")
+    everything = [o["number"] for o in pool.numbers.list()["objects"]]
+    assert everything == ["14155550101", "14155550102", "18885550105", "13125550108"]  # Q19
+    assert [o["number"] for o in pool.numbers.list(type="tollfree")["objects"]] == ["18885550105"]
+    assert pool.numbers.count(service="mms") == 2
+    assert pool.numbers.remove("13125550108")["response"] == "success"
+    assert "13125550108" in {n.number for n in sdk.numbers.list(number_startswith="1312")}
+
+
+def test_numberpool_refuses_a_number_another_pool_holds(sdk) -> None:
+    holder = by_name(sdk, "legacy-promo").number_pool.split("/")[5]
+    pool = pool_of(sdk, "marketing-us")
+    with pytest.raises(sdk_errors.ValidationError, match=f"{holder}.*'legacy-promo'"):
+        pool.numbers.add("13125550110")
+    with pytest.raises(sdk_errors.ValidationError, match="already in this number pool"):
+        pool.numbers.add("14155550101")
+    with pytest.raises(sdk_errors.ValidationError, match="Tollfree"):
+        pool.numbers.add("18775550109")
+    with pytest.raises(sdk_errors.ValidationError, match="not rented"):
+        pool.numbers.add("14150000000")
+
+
+def test_numberpool_buy_add_then_remove_with_unrent(sdk, sandbox: Sandbox) -> None:
+    pool = pool_of(sdk, "support")
+    assert pool.numbers.buy_add_number(number="14165559999", service="mms")["service"] == "mms"
+    assert sdk.numbers.get("14165559999").number == "14165559999"
+    assert pool.numbers.remove("14165559999", unrent=True)["response"] == "success"
+    with pytest.raises(sdk_errors.ResourceNotFoundError):
+        sdk.numbers.get("14165559999")
+
+
+def test_numberpool_tollfree_add_find_list_remove(sdk) -> None:
+    pool = pool_of(sdk, "alerts-old")
+    assert pool.tollfree.add("18775550109")["type"] == "tollfree"
+    assert [o["number"] for o in pool.tollfree.list()["objects"]] == ["18005550106", "18775550109"]
+    assert pool.tollfree.find("18775550109")["number"] == "18775550109"
+    with pytest.raises(sdk_errors.ValidationError, match="not a toll-free number"):
+        pool.tollfree.add("13125550108")
+    assert pool.tollfree.remove("18775550109")["response"] == "success"
+    assert sdk.numbers.get("18775550109").type == "tollfree"  # removed, still rented
+    with pytest.raises(sdk_errors.ResourceNotFoundError):
+        pool.tollfree.find("16465550103")  # a member, but not toll-free
+
+
+def test_numberpool_shortcodes_list_find_remove(sdk) -> None:
+    pool = pool_of(sdk, "alerts-old")
+    assert [o["shortcode"] for o in pool.shortcodes.list()["objects"]] == ["444222"]
+    assert pool.shortcodes.find("444222")["country_iso2"] == "US"
+    assert pool.shortcodes.remove("444222")["response"] == "success"
+    assert pool.shortcodes.list()["meta"]["total_count"] == 0
+    with pytest.raises(sdk_errors.ResourceNotFoundError):
+        pool.shortcodes.find("444222")

@@ -217,7 +217,7 @@ def test_stop_is_idempotent_and_restart_works(tmp_path: Path) -> None:
 
 
 def test_sandbox_imports_nothing_from_the_rest_of_reconciler() -> None:
-    """DESIGN 8: the emulator is an independent reading of the API."""
+    """The emulator is an independent second reading of the API: no import of the package."""
     import ast
 
     package = Path(__file__).resolve().parents[2] / "reconciler" / "sandbox"
