@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test venv bench lint
+.PHONY: demo test venv bench lint dist
 
 $(BIN)/powerpacks: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,3 +28,12 @@ lint: venv
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+
+# The release files: sdist and wheel in dist/, built as pip would (isolated), checked by twine.
+# build/ and *.egg-info are removed before and after: a stale build/ puts deleted modules in a wheel.
+dist: venv
+	rm -rf dist build *.egg-info
+	$(BIN)/pip install -q build twine
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	rm -rf build *.egg-info
