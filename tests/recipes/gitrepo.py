@@ -62,11 +62,10 @@ def copy_worktree(dest: Path) -> Path:
     return dest
 
 
-def snapshot(dest: Path, tag: str) -> Path:
-    """This working tree committed as one commit of a new repository, tagged `tag`."""
+def snapshot(dest: Path) -> Path:
+    """This working tree committed as the one commit of a new repository."""
     init(dest)
     copy_worktree(dest)
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "snapshot of the working tree")
-    git(dest, "tag", tag)
     return dest

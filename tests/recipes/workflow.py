@@ -60,6 +60,25 @@ def pinned_ref(recipe: str) -> str:
     return source_setting(recipe).rsplit("@", 1)[1]
 
 
+def readme_rev() -> str:
+    """The `rev:` of the README's pre-commit config: the release tag users pin."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (rev,) = re.findall(r"^    rev: (\S+)$", readme, re.M)
+    return rev
+
+
+def hooks_file_rev() -> str:
+    """The `rev:` of the example config in .pre-commit-hooks.yaml's comment."""
+    text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    (rev,) = re.findall(r"^#\s+rev: (\S+)$", text, re.M)
+    return rev
+
+
+def pins() -> set[str]:
+    """Every release tag the docs and recipes pin (one, when they agree)."""
+    return {readme_rev(), hooks_file_rev(), *(pinned_ref(recipe) for recipe in NAMES)}
+
+
 @dataclass
 class Step:
     code: int
