@@ -34,7 +34,7 @@ bench: venv
 dist: venv
 	rm -rf dist build *.egg-info
 	$(BIN)/pip install -q build twine
-	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m build --quiet --outdir dist .
 	$(BIN)/twine check --strict dist/*
 	rm -rf build *.egg-info
 
