@@ -1,7 +1,8 @@
 """The recipes' shell steps themselves, run with bash as GitHub runs them, against the sandbox.
 
 test_recipes.py runs each `powerpacks` command of the workflows; this runs the whole `run:` script
-of each step that needs no GitHub API (`gh`) or installation (`pip`), exactly as written, under
+of each step that needs no GitHub API (`gh`), installation (`pip`) or git history (`git`: those
+run in real repositories in tests/recipes/test_base_steps.py), exactly as written, under
 GitHub's default shell (`bash -eo pipefail`), with `powerpacks` and `python` on PATH. So the exit
 code handling (`--detailed-exitcode`: 2 is "changes", 1 fails the job), `$GITHUB_OUTPUT` and the
 saved-plan check before apply are tested too.
@@ -29,13 +30,13 @@ CHECK = "Check the plan was made from the manifest that is now on main"
 
 
 def steps(recipe: str) -> dict[str, str]:
-    """Step name -> `run:` script, for the steps this test can run offline."""
+    """Step name -> `run:` script, for the steps this test runs in a plain folder."""
     workflow = YAML(typ="safe").load((RECIPES / recipe).read_text(encoding="utf-8"))
     return {
         step["name"]: step["run"]
         for job in workflow["jobs"].values()
         for step in job["steps"]
-        if "run" in step and "gh " not in step["run"] and "pip install" not in step["run"]
+        if "run" in step and not any(tool in step["run"] for tool in ("gh ", "pip install", "git "))
     }
 
 

@@ -1,4 +1,4 @@
-"""The GitHub recipes and the pre-commit hook: their `powerpacks` commands run against the sandbox.
+"""The GitHub recipes: their `powerpacks` commands run against the sandbox (hook: tests/recipes).
 
 `workflow_commands(path)` pulls each `powerpacks ...` command line out of a workflow's `run:` steps,
 so the recipes are tested as written and can't rot.
@@ -112,17 +112,6 @@ def test_recipes_use_the_secrets_and_the_right_triggers() -> None:
     assert uploads and uploads[0]["with"]["path"] == "plan.json"
     assert "gh run download" in "\n".join(run_scripts(apply))
     assert "gh issue create" in "\n".join(run_scripts(drift))
-
-
-def test_pre_commit_hook() -> None:
-    hooks = load_yaml(REPO / ".pre-commit-hooks.yaml")
-    hook = next(h for h in hooks if h["id"] == "powerpacks-validate")
-    assert hook["language"] == "python"
-    assert shlex.split(hook["entry"]) == ["powerpacks", "validate"]  # takes any number of files
-    assert hook["pass_filenames"] is True
-    files = re.compile(hook["files"])
-    assert files.search("powerpacks.yaml") and files.search("deploy/powerpacks-prod.yaml")
-    assert not files.search("powerpacks.schema.json") and not files.search("other.yaml")
 
 
 @pytest.fixture
