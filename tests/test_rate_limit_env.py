@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.cli.live import rate_limit
+from reconciler.cli.connect import rate_limit
 from reconciler.errors import ReconcilerError
 
 

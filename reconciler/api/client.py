@@ -169,18 +169,29 @@ class PlivoClient:
                 self._phase[1] += 1
 
     @contextmanager
-    def phase(self, name: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-        """Calls made inside count toward phase `name`; yields a setter for its total."""
+    def phase(self, name: str) -> Iterator[None]:
+        """Calls made inside count toward phase `name` (for -v and the progress line)."""
         started = self._clock()
         with self._lock:
-            outer, self._phase = self._phase, [name, 0]
-        self.observer.phase(name, total)
+            outer, self._phase = self._phase, [name, 0, 0]
+        self.observer.phase(name, None)
         try:
-            yield lambda known: self.observer.phase(name, known)
+            yield
         finally:
             with self._lock:
                 calls, self._phase = self._phase[1], outer
             self.observer.phase_done(name, calls, self._clock() - started)
+            if outer:
+                self.observer.phase(outer[0], outer[2] or None)
+
+    def expect(self, calls: int) -> None:
+        """The phase under way will make `calls` more calls (its progress total grows)."""
+        with self._lock:
+            if not self._phase:
+                return
+            self._phase[2] = max(self._phase[2], self._phase[1]) + calls
+            name, total = self._phase[0], self._phase[2]
+        self.observer.phase(name, total)
 
     # --- paths and messages ------------------------------------------------------------------
 

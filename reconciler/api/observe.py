@@ -24,3 +24,6 @@ class Observer:
 
     def waiting(self, seconds: float) -> None:
         """The client's rate cap held a call back for `seconds`."""
+
+    def close(self) -> None:
+        """The run is over: clear whatever the observer draws."""

@@ -38,6 +38,7 @@ def read_all(
     if total > step == 0:
         raise _incomplete(shown, f"total_count is {total} but the first page is empty")
     offsets = list(range(step, total, step)) if step else []
+    client.expect(len(offsets))
     seen = {_identity(o) for o in objects}
     # Pages are read in batches and checked after each: a server that ignores offset or keeps
     # answering empty pages (endless pagination) is stopped after one batch, not thousands of calls.

@@ -1,62 +1,101 @@
-"""apply: confirmation, delete refusal, dry run, progress and the final report."""
+"""apply: the plan (fresh or saved), its guards, confirmation, the writes, and the report."""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli import signals
 from reconciler.cli.base import (
-    DEFAULT_MANIFEST,
     EXIT_ERROR,
     EXIT_OK,
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
     cli,
     err,
+    no_color_option,
+    out,
 )
-from reconciler.cli.live import (
-    api_options,
-    compute_plan,
-    connect,
-    replan_problems,
+from reconciler.cli.connect import Target, api_options, check_pin, open_client, target
+from reconciler.cli.observe import (
+    CliObserver,
+    Progress,
+    line,
+    observer,
     setup_logging,
-    show_plan,
+    wants_progress,
 )
-from reconciler.errors import ReconcilerError
+from reconciler.cli.planning import base_option, load, make_plan, manifest_option, show_plan
+from reconciler.errors import PlanFileError, ReconcilerError, RefusedError
+
+if TYPE_CHECKING:
+    from reconciler.core.models import Change, LiveState, Manifest, Plan
+    from reconciler.ops.apply import ApplyResult
 
 
-def read_saved_plan(path: str) -> Any:
-    from reconciler.errors import FileError
+def read_saved_plan(path: str) -> Plan:
     from reconciler.files import MiB, read_regular
     from reconciler.planfile import plan_from_json
 
     try:
         data = read_regular(path, 64 * MiB)
-    except FileError as e:
-        raise ReconcilerError(f"plan {path}: {e}") from None
+    except ReconcilerError as e:
+        raise PlanFileError(f"plan {path}: {e}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ReconcilerError(f"plan {path}: not UTF-8 text: not a powerpacks plan") from None
-    return plan_from_json(text)
+        raise PlanFileError(f"plan {path}: not UTF-8 text: not a powerpacks plan") from None
+    return plan_from_json(text, f"plan {path}")
 
 
-def refuse_deletes(the_plan: Any, allow_delete: bool, dry_run: bool) -> None:
-    """Destructive changes need --allow-delete: without it, nothing at all is written."""
+def plan_age(the_plan: Plan, path: str) -> str:
+    """`plan.json: made 2 h 5 min ago (2026-12-01T10:00:00+00:00) by powerpacks 0.2.0`."""
+    made = the_plan.created_at
+    try:
+        when = datetime.fromisoformat(made)
+    except ValueError:
+        return f"apply: {path}: made at an unknown time (an older plan file)"
+    seconds = max(0, int((datetime.now(timezone.utc) - when).total_seconds()))
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    age = f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds % 60} s"
+    by = f" by powerpacks {the_plan.tool_version}" if the_plan.tool_version else ""
+    return f"apply: {path}: made {age} ago ({made}){by}"
+
+
+def refusals(
+    the_plan: Plan,
+    manifest: Manifest | None,
+    base: Manifest | None,
+    live: LiveState | None,
+    allow_delete: bool,
+    allow_mass: bool,
+) -> list[str]:
+    """Every guard the plan trips: protection (no flag lifts it), deletes, mass change."""
+    from reconciler.core import review
+    from reconciler.core.models import LiveState as State
+
+    protected = dict.fromkeys(the_plan.protected, review.Protection("", None, False))
+    if manifest is not None:
+        protected.update(review.protections(manifest, base, live or State()))
+    problems = review.protection_problems(the_plan, protected)
     deletes = [c.name for c in the_plan.changes if c.action == "delete"]
-    if not deletes or allow_delete:
-        return
-    message = (
-        f"the plan deletes {len(deletes)} Powerpack(s) ({', '.join(deletes)}); "
-        "re-run with --allow-delete to apply it"
-    )
-    if dry_run:
-        err(f"apply: warning: {message}")
-        return
-    raise ReconcilerError(f"refusing to apply: {message}. Nothing was changed.")
+    if deletes and not allow_delete:
+        problems.append(
+            f"the plan deletes {len(deletes)} Powerpack(s) ({', '.join(deletes)}): "
+            "re-run with --allow-delete to apply it"
+        )
+    guards = manifest.guards if manifest is not None else the_plan.guards
+    if guards is not None and not allow_mass:
+        problems += [f"{p}: re-run with --allow-mass-change to apply it"
+                     for p in review.guard_problems(the_plan, guards)]  # fmt: skip
+    return problems
 
 
-def confirm(auto_approve: bool) -> None:
+def confirm(auto_approve: bool, account: str) -> None:
     """Ask on a terminal; without one, refuse unless --auto-approve."""
     if auto_approve:
         return
@@ -65,110 +104,187 @@ def confirm(auto_approve: bool) -> None:
             "refusing to apply without confirmation: no terminal to ask on (use --auto-approve)"
         )
     answer = click.prompt(
-        "Apply these changes? Only 'yes' will be accepted", default="", show_default=False, err=True
-    )
+        f"Apply these changes to account {account}? Only 'yes' will be accepted",
+        default="", show_default=False, err=True,
+    )  # fmt: skip
     if answer.strip() != "yes":
         raise ReconcilerError("apply cancelled: nothing was changed")
 
 
-def show_requests(the_plan: Any, auth_id: str) -> None:
+def show_requests(the_plan: Plan, auth_id: str, left: dict[int, list] | None) -> None:
     """--dry-run: the exact requests apply would send, in order (auth id masked)."""
     from reconciler.core.models import canonical_json
     from reconciler.secrets import mask_account
 
-    click.echo("\nRequests apply would send (dry run, nothing sent):")
+    out("\nRequests apply would send (dry run, nothing sent):")
     for change in the_plan.changes:
-        for req in change.requests:
+        for req in change.requests if left is None else left[id(change)]:
             path = req.path.replace("{auth_id}", mask_account(auth_id))
-            click.echo(f"  {req.method} {path} {canonical_json(req.body)}")
+            out(f"  {req.method} {path} {canonical_json(req.body)}")
 
 
-def progress(total: int) -> Any:
-    """A per-change line on stderr (a counter that rewrites itself on a terminal)."""
+_WORDS = {"applied": "applied", "failed": "FAILED", "not_attempted": "not attempted",
+          "already applied": "already applied"}  # fmt: skip
+
+
+def change_events(total: int, progress: Progress | None) -> Callable[[Change, str, str], None]:
+    """A line per change done on stderr; on a terminal, the progress line counts them."""
     done = [0]
-    tty = sys.stderr.isatty()
 
-    def on_event(change: Any, status: str, detail: str = "") -> None:
-        if status in ("start",):
+    def on_event(change: Change, status: str, detail: str = "") -> None:
+        if status == "start":
             return
         done[0] += 1
-        line = f"apply: [{done[0]}/{total}] {status} {change.action} {change.name}"
-        line += f": {detail}" if detail else ""
-        click.echo(
-            ("\r\x1b[K" + line) if tty and status != "failed" else line,
-            err=True,
-            nl=not tty or done[0] == total or status == "failed",
-        )
+        if progress is not None:
+            progress.phase("apply", total)
+            if status in ("applied", "already applied"):
+                progress.advance()
+                return
+        text = f"apply: [{done[0]}/{total}] {_WORDS.get(status, status)} {change.action} "
+        line(text + change.name + (f": {detail}" if detail else ""))
 
     return on_event
 
 
-def report(result: Any) -> int:
+def report(result: ApplyResult) -> int:
     """Say what was applied, what failed and what was not attempted; 0 only if all converged."""
     for change, reason in result.failed:
         err(f"apply: FAILED {change.action} {change.name}: {reason}")
     for change in result.not_attempted:
-        err(f"apply: not attempted {change.action} {change.name}")
+        err(f"apply: not attempted: {change.action} {change.name}")
+    for change in result.already:
+        err(f"apply: {change.action} {change.name}: already applied")
     for problem in result.problems:
         err(f"apply: verification: {problem}")
     applied, failed, skipped = len(result.applied), len(result.failed), len(result.not_attempted)
     if failed or skipped or result.problems:
+        why = "Interrupted" if signals.received() else "Apply incomplete"
         err(
-            f"Apply incomplete: {applied} applied, {failed} failed, {skipped} not attempted. "
+            f"{why}: {applied} applied, {failed} failed, {skipped} not attempted. "
             "Fix the cause and re-run: apply converges from where it stopped."
         )
         return EXIT_ERROR
-    err(f"Apply complete: {applied} change(s) applied and verified.")
+    already = f", {len(result.already)} already applied" if result.already else ""
+    err(f"Apply complete: {applied} change(s) applied and verified{already}.")
     return EXIT_OK
 
 
-@cli.command("apply")
-@click.option("-f", "--file", "manifest_path", default=DEFAULT_MANIFEST, show_default=True)
+@cli.command("apply", short_help="Make the live account match the manifest (or a saved plan).")
+@manifest_option
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False), help="Apply this saved plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Show the plan and the requests; send no write.")
+@base_option
 @click.option("--allow-delete", is_flag=True, help="Allow the deletes a pruning plan contains.")
+@click.option(
+    "--allow-mass-change", is_flag=True, help="Allow a plan over the manifest's `guards`."
+)
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
+@no_color_option
 @api_options
+@click.pass_context
 def apply_cmd(
+    ctx: click.Context,
     manifest_path: str,
     plan_file: str | None,
     auto_approve: bool,
     dry_run: bool,
+    base_path: str | None,
     allow_delete: bool,
+    allow_mass_change: bool,
     parallelism: int,
     sandbox: bool,
     api_url: str | None,
     verbose: int,
 ) -> int:
-    """Make the live account match the manifest (or a saved plan)."""
-    from reconciler.manifest import load_manifest
+    """Make the live account match the manifest (or apply a saved plan, exactly)."""
+    from reconciler.ops.saved import check_account
+
+    setup_logging(verbose)
+    explicit = ctx.get_parameter_source("manifest_path") == click.core.ParameterSource.COMMANDLINE
+    saved = read_saved_plan(plan_file) if plan_file else None
+    manifest = load(manifest_path) if saved is None or explicit else None
+    base = load(base_path, "base manifest") if base_path else None
+    if saved is not None and manifest is not None and manifest.sha256 != saved.manifest_sha256:
+        raise ReconcilerError(
+            f"apply: {plan_file} was made from a manifest with sha256 {saved.manifest_sha256[:12]}"
+            f"..., not from {manifest_path} ({manifest.sha256[:12]}...): refusing to apply it"
+        )
+    where = target(sandbox, api_url)
+    if manifest is not None:
+        check_pin(manifest.account, where.auth_id, manifest_path)
+    if saved is not None:
+        check_account(saved, where.auth_id)
+        err(plan_age(saved, str(plan_file)))
+    return _run(saved, manifest, base, where, manifest_path, dry_run, auto_approve,
+                (allow_delete, allow_mass_change), parallelism)  # fmt: skip
+
+
+def _run(
+    saved: Plan | None,
+    manifest: Manifest | None,
+    base: Manifest | None,
+    where: Target,
+    manifest_path: str,
+    dry_run: bool,
+    auto_approve: bool,
+    allowed: tuple[bool, bool],
+    parallelism: int,
+) -> int:
     from reconciler.ops.apply import apply_plan
     from reconciler.ops.saved import check_saved_plan
 
-    setup_logging(verbose)
-    saved = read_saved_plan(plan_file) if plan_file else None
-    manifest = None if saved is not None else load_manifest(manifest_path)
-    with connect(sandbox, api_url) as (client, auth_id):
+    watch = observer()
+    with open_client(where, watch) as client:
         live, left, pools = None, None, None
-        if saved is not None:
-            resumed = check_saved_plan(client, saved, auth_id)
-            left, pools = resumed.left, resumed.pools
-            the_plan = saved
-        else:
-            live, the_plan = compute_plan(client, auth_id, manifest, ())
+        try:
+            if saved is not None:
+                resumed = check_saved_plan(client, saved, where.auth_id)
+                left, pools, the_plan = resumed.left, resumed.pools, saved
+            else:
+                assert manifest is not None
+                live, the_plan = make_plan(client, where.auth_id, manifest, (), base)
+        finally:
+            watch.close()
         show_plan(the_plan, "text", the_plan.manifest_path or manifest_path)
         if the_plan.empty:
             return EXIT_OK
-        refuse_deletes(the_plan, allow_delete, dry_run)
+        problems = refusals(the_plan, manifest, base, live, *allowed)
+        if problems and not dry_run:
+            raise RefusedError("refusing to apply (nothing was changed):\n" + "\n".join(
+                f"  {p}" for p in problems))  # fmt: skip
+        for problem in problems:
+            err(f"apply: warning: {problem}")
         if dry_run:
-            show_requests(the_plan, auth_id)
+            show_requests(the_plan, where.auth_id, left)
             return EXIT_OK
-        confirm(auto_approve)
-        result = apply_plan(
-            client, the_plan, parallelism=parallelism, on_event=progress(len(the_plan.changes)),
-            left=left, pools=pools,
-        )  # fmt: skip
-    if result.ok and manifest is not None and live is not None:
+        confirm(auto_approve, the_plan.account)
+        progress = Progress() if wants_progress() else None
+        client.observer = CliObserver(progress)
+        try:
+            with signals.deferred():
+                result = apply_plan(
+                    client, the_plan, parallelism=parallelism, left=left, pools=pools,
+                    on_event=change_events(len(the_plan.changes), progress),
+                )  # fmt: skip
+        finally:
+            client.observer.close()
+    if result.ok and manifest is not None and live is not None and saved is None:
         result.problems.extend(replan_problems(manifest, live, result))
-    return report(result)
+    code = report(result)
+    received = signals.received()
+    if received is not None:
+        return EXIT_SIGTERM if received == 15 else EXIT_SIGINT
+    return code
+
+
+def replan_problems(manifest: Manifest, live: LiveState, result: ApplyResult) -> list[str]:
+    """Re-plan on the state the write answers show: anything left is a convergence failure."""
+    from reconciler.core.planner import plan
+    from reconciler.ops.apply import state_after
+
+    again = plan(manifest, state_after(live, result))
+    return [
+        f"{c.action} {c.name} still pending after apply: {', '.join(f.field for f in c.fields)}"
+        for c in again.changes
+    ]

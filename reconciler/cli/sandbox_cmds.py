@@ -80,7 +80,8 @@ def sandbox_serve(
         raise click.BadParameter(str(e), param_hint="--fault") from None
     env_id, env_token = os.environ.get("PLIVO_AUTH_ID"), os.environ.get("PLIVO_AUTH_TOKEN")
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before printing: callers may kill soon
+    for signum in (signal.SIGINT, signal.SIGTERM):  # stop serving and save, whichever it is
+        signal.signal(signum, lambda *_: stop.set())  # before printing: callers may kill soon
     try:
         sb = Sandbox(
             state_path, port=port, latency_ms=latency_ms, faults=parsed, seed=seed,
@@ -95,10 +96,7 @@ def sandbox_serve(
     click.echo(f"export PLIVO_AUTH_ID={sb.auth_id}")
     if not (env_id and env_token):
         click.echo(f"export PLIVO_AUTH_TOKEN={sb.auth_token}")
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+    while not stop.wait(0.5):
         pass
     sb.stop()
     err("sandbox: stopped, state saved")

@@ -6,17 +6,16 @@ Pure: takes a LiveState (and the file's text for a merge), returns text; no HTTP
 from __future__ import annotations
 
 import io
-from collections import Counter
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from reconciler.core import identity
+from reconciler.core.codec import member_values
 from reconciler.core.models import LivePowerpack, LiveState
-from reconciler.core.vocab import COUNTRIES, SERVICES, Matrix
-from reconciler.errors import PlanError
-from reconciler.manifest import name_problem
+from reconciler.core.vocab import COUNTRIES, KINDS, SERVICES, Matrix
 
 MODELINE = "yaml-language-server: $schema=powerpacks.schema.json"
 HEADER = (
@@ -25,6 +24,7 @@ HEADER = (
     "field is managed: delete a field (or a priority cell) to leave it as it is live."
 )
 FIELDS: tuple[str, ...] = ("sticky_sender", "local_connect", "application", "number_priority")
+POOL_FIELDS = KINDS  # written for every Powerpack whose pool was read
 WIDTH = 4096  # never fold a line: a re-wrapped flow matrix would be a diff nobody asked for
 
 
@@ -36,9 +36,10 @@ def export_manifest(live: LiveState) -> str:
     doc["prune"] = False
     doc["powerpacks"] = pps = CommentedMap()
     for pp in sorted(live.powerpacks, key=lambda p: p.name):
-        pps[pp.name] = powerpack_body(pp, live)
+        key = name_key(pp.name)
+        pps[key] = powerpack_body(pp, live)
         if len(pps) > 1:  # a blank line between Powerpacks, as people write them
-            pps.yaml_set_comment_before_after_key(pp.name, before="\n")
+            pps.yaml_set_comment_before_after_key(key, before="\n")
     if not pps:
         pps.fa.set_flow_style()  # `powerpacks: {}`: still a mapping, as the schema requires
     doc.yaml_set_start_comment(HEADER)
@@ -46,23 +47,29 @@ def export_manifest(live: LiveState) -> str:
 
 
 def check_unique_names(live: LiveState) -> None:
-    """Refuse what no valid manifest can say: one name twice, or a name the manifest rejects."""
-    dupes = sorted(n for n, k in Counter(p.name for p in live.powerpacks).items() if k > 1)
-    if dupes:
-        raise PlanError(f"export: several live Powerpacks are named {', '.join(map(repr, dupes))}")
-    for name in sorted(p.name for p in live.powerpacks):
-        problem = name_problem(name)
-        if problem:
-            raise PlanError(
-                f"export: the live Powerpack name {name!r} cannot be a manifest key (it {problem});"
-                " rename it in the Plivo console first"
-            )
+    """Refuse what no manifest can say: two live Powerpacks with one name."""
+    identity.live_by_name(live.powerpacks, step="export")
+
+
+def export_warnings(live: LiveState) -> list[str]:
+    """Live names a reader could mistake (blanks at the ends, invisible characters...)."""
+    return [
+        f"the live Powerpack name {identity.show_name(pp.name)} {', '.join(hazards)}: it is "
+        "written quoted, so it round-trips; consider renaming it in the Plivo console"
+        for pp in sorted(live.powerpacks, key=lambda p: p.name)
+        if (hazards := identity.name_hazards(pp.name))
+    ]
+
+
+def name_key(name: str) -> str:
+    """A Powerpack name as a key: double-quoted (escapes included) when it could be misread."""
+    return DoubleQuotedScalarString(name) if identity.name_hazards(name) else name
 
 
 def powerpack_body(pp: LivePowerpack, live: LiveState) -> CommentedMap:
-    """Every field of one live Powerpack; the matrix only when it was read."""
+    """Every field of one live Powerpack; the matrix and the pool when they were read."""
     body = CommentedMap()
-    for field in FIELDS:
+    for field in (*FIELDS, *POOL_FIELDS):
         node = field_node(field, pp, live)
         if node is not None:
             body[field] = node
@@ -75,7 +82,27 @@ def field_node(field: str, pp: LivePowerpack, live: LiveState) -> Any:
         return app_node(pp, live)
     if field == "number_priority":
         return matrix_node(pp.number_priority) if pp.number_priority else None
+    if field in POOL_FIELDS:
+        members = live.pool_of(pp).kind(field)
+        return None if members is None else members_node(field, member_values(members, field))
     return bool(getattr(pp, field))
+
+
+def members_node(kind: str, values: list[Any]) -> CommentedSeq:
+    """Pool members as the manifest writes them, sorted: an sms long code as a plain string,
+    an mms one as `{number, service: mms}`; toll-free numbers and short codes as strings."""
+    items: list[Any] = []
+    for value in values:
+        if kind == "numbers" and value["service"] != "sms":
+            items.append(flow_map({"number": DoubleQuotedScalarString(value["number"]),
+                                   "service": value["service"]}))  # fmt: skip
+        else:
+            number = value["number"] if isinstance(value, dict) else value
+            items.append(DoubleQuotedScalarString(number))
+    node = CommentedSeq(items)
+    if len(items) <= 4 and all(not isinstance(i, CommentedMap) for i in items):
+        node.fa.set_flow_style()  # a short list on one line; longer ones one member a line
+    return node
 
 
 def is_linked(pp: LivePowerpack) -> bool:
@@ -96,17 +123,21 @@ def app_node(pp: LivePowerpack, live: LiveState) -> Any:
 
 def unique_app_name(app_id: str, live: LiveState) -> str | None:
     """The name of application `app_id` if no other application shares it, else None."""
-    apps = live.applications or ()
-    names = [a.app_name for a in apps if a.app_id == app_id]
-    if len(names) != 1 or name_problem(names[0]):
-        return None  # by id: a name the manifest would refuse is no use
-    return names[0] if sum(a.app_name == names[0] for a in apps) == 1 else None
+    name = identity.unique_app_name(app_id, live.applications)
+    if name is None or identity.name_hazards(name) or not name.strip():
+        return None  # by id: a name that could be misread is no use
+    return name
 
 
 def resolve_app_name(name: str, live: LiveState) -> str | None:
     """The id of the one application called `name` (None: no match or several), as the plan does."""
-    ids = [a.app_id for a in live.applications or () if a.app_name == name]
-    return ids[0] if len(ids) == 1 else None
+    from reconciler.core.models import AppLink
+
+    try:
+        value = identity.resolve_app(AppLink(kind="xml", name=name), live.applications)
+    except ValueError:
+        return None
+    return value["id"] if value else None
 
 
 def matrix_node(matrix: Matrix) -> CommentedMap:

@@ -10,8 +10,10 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from reconciler.core.models import LivePowerpack, LiveState
-from reconciler.core.vocab import COUNTRIES, SERVICES
+from reconciler.core import codec, identity
+from reconciler.core.codec import member_values
+from reconciler.core.models import AppLink, LivePowerpack, LiveState, Manifest
+from reconciler.core.vocab import COUNTRIES, KINDS, SERVICES
 from reconciler.export.build import (
     FIELDS,
     check_unique_names,
@@ -19,10 +21,10 @@ from reconciler.export.build import (
     field_node,
     flow_map,
     flow_seq,
-    is_linked,
     matrix_node,
+    members_node,
+    name_key,
     new_yaml,
-    resolve_app_name,
 )
 from reconciler.export.yamledit import (
     blank_line_between,
@@ -35,7 +37,7 @@ from reconciler.export.yamledit import (
 )
 from reconciler.manifest import parse_manifest
 
-BODY_ORDER: tuple[str, ...] = ("renamed_from", *FIELDS)
+BODY_ORDER: tuple[str, ...] = ("renamed_from", *FIELDS, *KINDS)
 
 
 def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml") -> str:
@@ -44,26 +46,27 @@ def merge_manifest(text: str, live: LiveState, *, path: str = "powerpacks.yaml")
     Entries not live (pending creates) stay as written; a pending rename keeps its new name and
     `renamed_from` and takes the fields of the live Powerpack it renames.
     """
-    validate(text, path)
+    manifest = parse_manifest(text, path)  # a file the tool would refuse is refused, located
     check_unique_names(live)
     newline = "\r\n" if "\r\n" in text else "\n"
     source = text.replace("\r\n", "\n")
     source = source if source.endswith("\n") else source + "\n"
     yaml, doc = load_round_trip(source)
     baseline = dump(doc, yaml)
-    fold_live(doc, live)
+    fold_live(doc, live, manifest)
     edited = dump(doc, yaml)
     if edited == baseline:
         return text  # nothing differs: not one byte rewritten
     return keep_original_lines(source, baseline, edited).replace("\n", newline)
 
 
-def fold_live(doc: Any, live: LiveState) -> None:
+def fold_live(doc: Any, live: LiveState, manifest: Manifest) -> None:
     """Edit the round-trip tree in place until it describes `live`, pending work kept."""
     pps = powerpacks_node(doc)
-    by_name = {p.name: p for p in live.powerpacks}
-    renames = pending_renames(pps, by_name)
-    drop_moot_renames(pps, by_name, renames)
+    by_name = identity.live_by_name(live.powerpacks, step="export")
+    renames = identity.renames(manifest.powerpacks, by_name)  # the plan's own rule
+    for new, _old in identity.moot_renames(manifest.powerpacks, by_name):
+        drop_renamed_from(pps, new)
     defaults = doc.get("defaults") or {}
     for name in list(pps):
         source = by_name.get(renames.get(name, name))
@@ -83,20 +86,7 @@ def fold_live(doc: Any, live: LiveState) -> None:
 def pending_work(text: str, live: LiveState, path: str) -> tuple[list[str], list[tuple[str, str]]]:
     """What a merged file still asks for: (pending creates, pending renames as (old, new))."""
     manifest = parse_manifest(text, path)
-    names = {p.name for p in live.powerpacks}
-    renames = [
-        (dp.renamed_from, new)
-        for new, dp in sorted(manifest.powerpacks.items())
-        if new not in names and dp.renamed_from is not None and dp.renamed_from in names
-    ]
-    renamed = {new for _, new in renames}
-    creates = sorted(n for n in manifest.powerpacks if n not in names and n not in renamed)
-    return creates, renames
-
-
-def validate(text: str, path: str) -> None:
-    """Refuse a file the tool would refuse: every problem located, nothing rewritten."""
-    parse_manifest(text, path)
+    return identity.pending(manifest.powerpacks, identity.live_by_name(live.powerpacks, "export"))
 
 
 def load_round_trip(text: str) -> tuple[YAML, Any]:
@@ -131,33 +121,16 @@ def powerpacks_node(doc: Any) -> CommentedMap:
     return pps
 
 
-def renamed_from(body: Any) -> Any:
-    """The entry's `renamed_from`, or None."""
-    return body.get("renamed_from") if isinstance(body, CommentedMap) else None
-
-
-def pending_renames(pps: CommentedMap, by_name: dict[str, LivePowerpack]) -> dict[str, str]:
-    """New name -> old name for each rename the plan would make (new not live, old live)."""
-    pairs = {name: renamed_from(pps[name]) for name in pps}
-    return {new: old for new, old in pairs.items() if new not in by_name and old in by_name}
-
-
-def drop_moot_renames(
-    pps: CommentedMap, by_name: dict[str, LivePowerpack], renames: dict[str, str]
-) -> None:
+def drop_renamed_from(pps: CommentedMap, name: str) -> None:
     """Drop `renamed_from: OLD` when both names are live: it can't apply, and OLD gets an entry.
 
     A valid file never names another of its Powerpacks in `renamed_from`, so the key must go
     before OLD is added; the plan ignores it anyway (the new name is already live).
     """
-    for name in list(pps):
-        old = renamed_from(pps[name])
-        if old is None or name in renames or old not in by_name:
-            continue  # pending (the plan renames it) or inert (nothing live is called OLD)
-        body = pps[name]
-        delete_key(body, "renamed_from")
-        if not body:
-            pps[name] = None  # `name:` alone, as an empty body is written
+    body = pps[name]
+    delete_key(body, "renamed_from")
+    if not body:
+        pps[name] = None  # `name:` alone, as an empty body is written
 
 
 def update_powerpack(
@@ -174,6 +147,13 @@ def update_powerpack(
             set_field(pps, name, field, field_node(field, pp, live))
     for cell, order in sorted((pp.number_priority or {}).items()):
         update_cell(pps, name, cell, order, defaults)
+    for kind in KINDS:
+        body = pps[name]
+        members = live.pool_of(pp).kind(kind)
+        if isinstance(body, CommentedMap) and kind in body and members is not None:
+            wanted = member_values(members, kind)
+            if written_members(kind, body[kind]) != wanted:
+                body[kind] = members_node(kind, wanted)
 
 
 def update_cell(pps: CommentedMap, name: str, cell: str, order: Any, defaults: Any) -> None:
@@ -198,16 +178,41 @@ def cell_node(body: Any, cell: str) -> Any:
 
 
 def same(field: str, node: Any, pp: LivePowerpack, live: LiveState) -> bool:
-    """Does the written value of `field` already give what is live? Compared as the plan does."""
+    """Does the written value of `field` already give what is live? Compared as the plan does:
+    through the codec's field values, an application named through the identity rules."""
+    return written_value(field, node, live) == codec.live_values(pp, [field])[field]
+
+
+_UNRESOLVED = object()
+
+
+def written_value(field: str, node: Any, live: LiveState) -> Any:
+    """A written field as a plan field value (an application that doesn't resolve: no value)."""
     if field != "application":
-        return node is getattr(pp, field) or node == getattr(pp, field)
+        return node
     if not isinstance(node, dict):  # `none`
-        return not is_linked(pp)
-    if not is_linked(pp) or str(node.get("type", "")).lower() != pp.application_type.lower():
-        return False
-    if "id" in node:
-        return str(node["id"]) == pp.application_id
-    return resolve_app_name(str(node.get("name")), live) == pp.application_id
+        return None
+    kind = str(node.get("type", "")).lower()
+    link = AppLink(kind=kind if kind in ("xml", "phlo") else "xml",  # type: ignore[arg-type]
+                   id=str(node["id"]) if "id" in node else None,
+                   name=str(node["name"]) if "name" in node else None)  # fmt: skip
+    try:
+        return identity.resolve_app(link, live.applications)
+    except ValueError:
+        return _UNRESOLVED
+
+
+def written_members(kind: str, node: Any) -> list[Any]:
+    """A written pool list as the plan's field values (normalised, sorted)."""
+    items = node if isinstance(node, list) else []
+    if kind != "numbers":
+        return sorted(str(i).removeprefix("+") for i in items)
+    out = []
+    for item in items:
+        number = item.get("number") if isinstance(item, dict) else item
+        service = item.get("service", "sms") if isinstance(item, dict) else "sms"
+        out.append({"number": str(number).removeprefix("+"), "service": str(service).lower()})
+    return sorted(out, key=lambda v: v["number"])
 
 
 def ensure_body(pps: CommentedMap, name: str) -> CommentedMap:
@@ -246,6 +251,10 @@ def new_body(pp: LivePowerpack, defaults: Any, live: LiveState) -> CommentedMap 
     cells = {c: o for c, o in matrix.items() if tuple(cell_node(defaults, c) or ()) != tuple(o)}
     if cells:
         body["number_priority"] = matrix_node(cells)
+    for kind in KINDS:
+        node = field_node(kind, pp, live)
+        if node is not None:
+            body[kind] = node
     return body or None
 
 
@@ -255,6 +264,7 @@ def add_powerpacks(
     """Append the live Powerpacks absent from the file, sorted, spaced like those there."""
     spaced = blank_line_between(pps)
     for pp in missing:
-        insert_ordered(pps, pp.name, new_body(pp, defaults, live), None)
+        key = name_key(pp.name)
+        insert_ordered(pps, key, new_body(pp, defaults, live), None)
         if spaced and len(pps) > 1:
-            pps.yaml_set_comment_before_after_key(pp.name, before="\n")
+            pps.yaml_set_comment_before_after_key(key, before="\n")

@@ -43,19 +43,30 @@ APPLICATIONS = "Application/"
 
 
 def fetch_live(
-    client: PlivoClient, manifest: Manifest, *, targets: Sequence[str] = ()
+    client: PlivoClient,
+    manifest: Manifest,
+    *,
+    targets: Sequence[str] = (),
+    base: Manifest | None = None,
 ) -> LiveState:
-    """The live account as the plan of `manifest` needs it, with the fewest calls."""
+    """The live account as the plan of `manifest` needs it, with the fewest calls (with
+    `base`, also the applications it names, so its values can be compared)."""
     desired = {n: dp for n, dp in manifest.powerpacks.items() if not targets or n in targets}
-    powerpacks = list_powerpacks(client)
+    with client.phase("Powerpack list"):
+        client.expect(1)
+        powerpacks = list_powerpacks(client)
     matches, _ = identity.match_all(desired, identity.live_by_name(powerpacks))
     wanted = {m.live.uuid for m in matches if m.live is not None and m.desired.number_priority}
-    powerpacks = _fill_priorities(client, powerpacks, wanted)
+    with client.phase("priority matrices"):
+        powerpacks = _fill_priorities(client, powerpacks, wanted)
     by_uuid = {lp.uuid: lp for lp in powerpacks}
     matches = [identity.Match(m.desired, by_uuid.get(m.live.uuid) if m.live else None)
                for m in matches]  # fmt: skip
-    applications = _applications(client, matches)
-    pools, rented = read_pools(client, matches, powerpacks)
+    extra = [identity.Match(dp, None) for dp in (base.powerpacks.values() if base else ())]
+    with client.phase("applications"):
+        applications = _applications(client, [*matches, *extra])
+    with client.phase("number pools"):
+        pools, rented = read_pools(client, matches, powerpacks)
     log.info(
         "fetch: %d Powerpacks, %s applications, %d pools, %d numbers looked up",
         len(powerpacks), "no" if applications is None else len(applications), len(pools),
@@ -133,6 +144,7 @@ def _fill_priorities(
     missing = [lp.uuid for lp in powerpacks if lp.uuid in uuids and lp.number_priority is None]
     if not missing:
         return powerpacks
+    client.expect(len(missing))
     read = dict(zip(missing, client.map(lambda u: _with_matrix(client, u), missing), strict=True))
     return [read.get(lp.uuid, lp) for lp in powerpacks]
 
@@ -231,6 +243,9 @@ def read_pools(
     jobs = [
         (m.live, _kinds(m.desired)) for m in matches if m.live is not None and _kinds(m.desired)
     ]
+    client.expect(
+        sum(bool({"numbers", "tollfree"} & set(k)) + ("shortcodes" in k) for _, k in jobs)
+    )
     read = client.map(lambda job: (job[0].pool_uuid, read_pool(client, *job)), jobs)
     pools = dict(read)
     held = {m.number for pool in pools.values() for k in KINDS for m in pool.kind(k) or ()}
@@ -243,11 +258,13 @@ def read_pools(
     )
     if not absent:
         return pools, {}
+    client.expect(len(absent))
     found = client.map(lambda n: (n, _rented(client, n)), absent)
     rented = dict(found)
     if any(rented[n] is not None for n in absent):
         others = [lp for lp in powerpacks if lp.pool_uuid not in pools or
                   pools[lp.pool_uuid].numbers is None]  # fmt: skip
+        client.expect(len(others))
         extra = client.map(lambda lp: (lp.pool_uuid, _merge(pools.get(lp.pool_uuid),
                            read_pool(client, lp, ("numbers",)))), others)  # fmt: skip
         pools.update(dict(extra))

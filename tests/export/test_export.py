@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from ruamel.yaml import YAML
 
+from reconciler.core.identity import show_name
 from reconciler.core.models import LiveApplication, LivePowerpack, LiveState
 from reconciler.errors import PlanError
-from reconciler.export.build import MODELINE, export_manifest
+from reconciler.export.build import MODELINE, export_manifest, export_warnings
+from reconciler.manifest import parse_manifest
 from tests.export.helpers import assert_fully_managed_equal, assert_in_sync
 
 FULL = {
@@ -91,10 +93,23 @@ def test_numeric_ids_stay_strings_and_odd_names_survive() -> None:
     assert_fully_managed_equal(assert_in_sync(export_manifest(live), live), live)
 
 
-@pytest.mark.parametrize("name", ["  spaced ", "two\nlines", ""])
-def test_a_name_no_manifest_can_hold_is_refused(name: str) -> None:
-    with pytest.raises(PlanError, match="rename it in the Plivo console"):
-        export_manifest(LiveState(powerpacks=(pp(name),)))
+ODD_NAMES = ["  spaced ", "two\nlines", "ops\u200b", "cafe\u0301", "p\u0430yments", "tab\there"]
+
+
+@pytest.mark.parametrize("name", ODD_NAMES)
+def test_an_odd_live_name_is_written_quoted_so_it_round_trips_and_warned(name: str) -> None:
+    """One odd name no longer refuses the whole account: it is written quoted, and warned of."""
+    live = LiveState(powerpacks=(pp(name), pp("plain")))
+    text = export_manifest(live)
+    assert list(load(text)["powerpacks"]) == sorted([name, "plain"])
+    (warning,) = export_warnings(live)
+    assert show_name(name) in warning and "round-trips" in warning
+    assert parse_manifest(text, "exported.yaml").powerpacks.keys() == {name, "plain"}
+
+
+def test_two_live_powerpacks_with_one_name_are_still_refused() -> None:
+    with pytest.raises(PlanError, match="repeat"):
+        export_manifest(LiveState(powerpacks=(pp("a"), pp("a", uuid="other"))))
 
 
 def test_app_names_the_manifest_refuses_are_written_by_id() -> None:

@@ -68,7 +68,9 @@ def fault_run(base: Path, i: int, specs: list[str], seed: int) -> dict[str, int]
     try:
         text = manifest_text(12, creates=5)
         w.write(text)
-        result = w.run("apply", "--auto-approve", "-v", POWERPACKS_TIMEOUT="0.5")
+        result = w.run(
+            "apply", "--auto-approve", "--allow-mass-change", "-v", POWERPACKS_TIMEOUT="0.5"
+        )
         return outcome(w, text, [result])
     finally:
         if any(s.startswith("timeout") for s in specs):
@@ -84,7 +86,7 @@ def crash_run(base: Path, i: int, seed: int) -> dict[str, int]:
         w.write(text)
         k = rng.randint(1, 17)
         seen = kill_after_writes(w, k)
-        again = w.run("apply", "--auto-approve", "-v")
+        again = w.run("apply", "--auto-approve", "--allow-mass-change", "-v")
         return {**outcome(w, text, [again]), "killed_mid_apply": int(seen < 18)}
     finally:
         w.sb.stop()
@@ -96,7 +98,7 @@ def race_run(base: Path, i: int, seed: int) -> dict[str, int]:
     try:
         text = manifest_text(10, creates=6)
         w.write(text)
-        procs = [w.popen("apply", "--auto-approve", "-v") for _ in range(2)]
+        procs = [w.popen("apply", "--auto-approve", "--allow-mass-change", "-v") for _ in range(2)]
         outs = [p.communicate(timeout=120) for p in procs]
         codes = [p.returncode for p in procs]
 

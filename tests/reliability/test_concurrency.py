@@ -20,7 +20,13 @@ def test_two_applies_at_once(world: Any, seed: int) -> None:
     text = manifest_text(10, creates=6)
     w.write(text)
     procs = [
-        w.popen("apply", "--auto-approve", "--parallelism", str(rng.choice([1, 4, 8])))
+        w.popen(
+            "apply",
+            "--auto-approve",
+            "--allow-mass-change",
+            "--parallelism",
+            str(rng.choice([1, 4, 8])),
+        )
         for _ in range(2)
     ]
     results = [(p.wait(timeout=120), *p.communicate()) for p in procs]

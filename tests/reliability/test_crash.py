@@ -18,7 +18,7 @@ RUNS_SLOW = 24
 
 def kill_after_writes(w: Any, k: int, limit: float = 60.0) -> int:
     """Start `apply --auto-approve`, SIGKILL it once k writes are in the journal; writes seen."""
-    proc = w.popen("apply", "--auto-approve", "--parallelism", "4")
+    proc = w.popen("apply", "--auto-approve", "--allow-mass-change", "--parallelism", "4")
     deadline = time.monotonic() + limit
     try:
         while time.monotonic() < deadline and proc.poll() is None:
@@ -41,7 +41,7 @@ def crash_then_rerun(w: Any, rng: random.Random) -> dict[str, int]:
     k = rng.randint(1, total - 1)
     seen = kill_after_writes(w, k)
     killed_mid = seen < total
-    again = w.run("apply", "--auto-approve")
+    again = w.run("apply", "--auto-approve", "--allow-mass-change")
     assert again.code == 0, again.err[-3000:]
     assert "Traceback" not in again.err
     w.check_converged(text)

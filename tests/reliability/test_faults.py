@@ -33,14 +33,14 @@ SLOW = [
 TIMEOUT = {"POWERPACKS_TIMEOUT": "0.5"}  # short, so a `timeout` fault is a real read timeout
 
 
-RERUNS = 4
+RERUNS = 10
 MAY_LAND = ("may have been created", "may still land")
 
 
 def apply_until_done(w: Any, *args: str, **env: str) -> Any:
     """Run apply again while a run stops on an ambiguous create (the only allowed failure)."""
     for _ in range(RERUNS):
-        result = w.run("apply", "--auto-approve", *args, **env)
+        result = w.run("apply", "--auto-approve", "--allow-mass-change", *args, **env)
         assert "Traceback" not in result.err
         if result.code == 0:
             return result
@@ -107,7 +107,7 @@ def test_creates_whose_answers_are_all_lost_are_made_once(world: Any) -> None:
     w = world(account(2, 1), faults=["drop-after:every=1,method=POST"], seed=1)
     text = "version: 1\npowerpacks:\n" + "".join(f"  new-{i}: {{}}\n" for i in range(4))
     w.write(text)
-    result = w.run("apply", "--auto-approve")
+    result = w.run("apply", "--auto-approve", "--allow-mass-change")
     assert result.code == 0, result.err
     creates = create_log(w.sb.journal(), w.sb.auth_id)
     assert {n: len(v) for n, v in creates.items()} == {f"new-{i}": 1 for i in range(4)}
@@ -139,7 +139,7 @@ def test_apply_against_a_separate_sandbox_process_under_faults(tmp_path: Any) ->
         url = server.stdout.readline().strip().removeprefix("export PLIVO_API_URL=")
         text = manifest_text(6, creates=4)
         (tmp_path / "powerpacks.yaml").write_text(text)
-        result = run_cli(tmp_path, cli_env(url), "apply", "--auto-approve")
+        result = run_cli(tmp_path, cli_env(url), "apply", "--auto-approve", "--allow-mass-change")
         assert result.code == 0, result.err
     finally:
         server.send_signal(signal.SIGTERM)
@@ -183,7 +183,7 @@ def test_a_pruning_apply_converges_under_faults(world: Any, spec: str, seed: int
     w = world(account(8, 5), faults=[spec], seed=seed)
     text = manifest_text(8, creates=3, prune=True)
     w.write(text)
-    result = w.run("apply", "--auto-approve", "--allow-delete", **TIMEOUT)
+    result = w.run("apply", "--auto-approve", "--allow-mass-change", "--allow-delete", **TIMEOUT)
     assert result.code == 0, result.err[-3000:]
     assert faults_fired(w)
     w.sb.set_faults([])

@@ -65,7 +65,7 @@ def test_the_whole_cli_surface_on_success(world: Any) -> None:
         run("apply", "--dry-run", *v)
     run("apply", "--plan", "plan2.json", "--auto-approve", "-vv")
     w.write(manifest_text(6, creates=3))
-    run("apply", "--auto-approve", "-vv")
+    run("apply", "--auto-approve", "--allow-mass-change", "-vv")
     for i, v in enumerate(VERBOSITY):
         run("export", *v)
         run("export", "-o", f"export{i}.yaml", *v)
@@ -135,7 +135,7 @@ def test_every_error_path_keeps_the_token(world: Any, tmp_path: Path, verbose: l
     for status in (400, 403, 500):  # 4xx and 5xx answers that echo the credentials back
         url, server = echo_server(status)
         try:
-            run("apply", "--auto-approve", PLIVO_API_URL=url)
+            run("apply", "--auto-approve", "--allow-mass-change", PLIVO_API_URL=url)
             run("export", PLIVO_API_URL=url)
             run("plan", PLIVO_API_URL=url.replace("http:", "https:"))  # TLS to a plain server
         finally:
@@ -155,7 +155,7 @@ def test_every_error_path_keeps_the_token(world: Any, tmp_path: Path, verbose: l
     w.write("version: 1\npowerpacks:\n  a: {sticky_sender: maybe}\n", "bad.yaml")
     run("plan", "-f", "bad.yaml")  # bad manifest
     run("apply", "-f", "bad.yaml", "--auto-approve")
-    run("apply", "--auto-approve", "--plan", "missing.json")
+    run("apply", "--auto-approve", "--allow-mass-change", "--plan", "missing.json")
     run("apply")  # no terminal, no --auto-approve
     other = cli_env(w.sb.url, "MAOTHER0000000000001", TOKEN)
     run("apply", "--plan", "stale.json", "--auto-approve", env=other)  # another account's plan
@@ -172,7 +172,7 @@ def test_api_down_keeps_the_token(world: Any, verbose: list[str]) -> None:
     w = world(account(2, 1))
     w.write(manifest_text(2, creates=1))
     url = f"http://127.0.0.1:{closed_port()}"
-    r = w.run("apply", "--auto-approve", *verbose, PLIVO_API_URL=url)
+    r = w.run("apply", "--auto-approve", "--allow-mass-change", *verbose, PLIVO_API_URL=url)
     assert r.code == 1 and "connection refused" in r.err
     scan(w, [(["apply", *verbose], r)])
 
@@ -225,7 +225,7 @@ def test_plain_http_off_loopback_is_refused_before_any_connection(tmp_path: Path
     urls += [f"http://{address}:{port}/"] if address and address != "127.0.0.1" else []
     try:
         for url in urls:
-            for args in (["plan"], ["apply", "--auto-approve"], ["export"]):
+            for args in (["plan"], ["apply", "--auto-approve", "--allow-mass-change"], ["export"]):
                 t0 = time.monotonic()
                 r = run_cli(tmp_path, cli_env(url), *args, "--api-url", url)
                 assert r.code == 1 and "refusing plain http://" in r.err, (url, r.err)
@@ -271,7 +271,11 @@ def test_a_self_signed_certificate_is_refused(tmp_path: Path) -> None:
     url = f"https://127.0.0.1:{server.server_address[1]}"
     (tmp_path / "powerpacks.yaml").write_text(manifest_text(2, creates=1))
     try:
-        for args in (["plan", "-vv"], ["apply", "--auto-approve"], ["export"]):
+        for args in (
+            ["plan", "-vv"],
+            ["apply", "--auto-approve", "--allow-mass-change"],
+            ["export"],
+        ):
             r = run_cli(tmp_path, cli_env(url), *args)
             assert r.code == 1 and "TLS error" in r.err, r.err
             assert not leaks(r.out + r.err) and "Traceback" not in r.err
