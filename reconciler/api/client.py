@@ -9,7 +9,6 @@ retried when the caller says it must not be (`retry=False`, for creates and pool
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -20,25 +19,20 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 import requests
-import urllib3
 
 from reconciler.api import pages
 from reconciler.api.deadline import Watchdog, WatchedAdapter
+from reconciler.api.exchange import Exchanges, Retryable
 from reconciler.api.observe import Observer
 from reconciler.api.pages import Page
 from reconciler.api.ratelimit import RateLimiter
 from reconciler.api.wire import (
     AUTH_ID,
-    api_message,
     call_kind,
     check_api_url,
     check_path,
-    retry_after,
-    shorten,
-    tls_reason,
 )
 from reconciler.errors import AmbiguousWriteError, ApiError, IncompleteReadError, RunInterrupted
 from reconciler.secrets import Redactor, basic_value, mask_account, token_problem
@@ -51,7 +45,6 @@ R = TypeVar("R")
 CALL_CPU = 0.0005  # seconds of client CPU per call (requests, urllib3, parsing): see _workers
 MAX_BODY = 8 * 1024 * 1024  # bytes read of one answer; a page of 20 objects is a few kB
 RETRY_AFTER_CAP = 20.0  # seconds: never sleep longer on the server's word
-AUTH_MESSAGE = "authentication failed (check PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN)"
 # Concurrent calls at most. The account's limit is a rate (300 requests per 5 s, docs/api.md
 # section 1), not a number of connections; the rate cap below counts calls in flight, so more
 # threads never mean more than the window allows. 32 covers a 50 ms round trip at the cap's
@@ -59,18 +52,7 @@ AUTH_MESSAGE = "authentication failed (check PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN)"
 MAX_WORKERS = 32
 
 
-class _Retryable(Exception):
-    """One failed attempt, maybe retried; `ambiguous` if the API may have processed it."""
-
-    def __init__(self, reason: str, *, ambiguous: bool, status: int | None = None, wait=None):
-        super().__init__(reason)
-        self.reason = reason
-        self.ambiguous = ambiguous
-        self.status = status
-        self.retry_after: float | None = wait
-
-
-class PlivoClient:
+class PlivoClient(Exchanges):
     """A Plivo REST client for one account: pooled, rate-capped, retrying, strict about answers.
 
     `backoff=(base, cap)` seconds for the exponential backoff with full jitter; `clock` and
@@ -242,7 +224,7 @@ class PlivoClient:
             remaining = self.deadline - (self._clock() - started)
             try:
                 return self._attempt(method, path, params, body, kind, remaining)
-            except _Retryable as e:
+            except Retryable as e:
                 if e.reason == "cancelled":
                     raise self._error(method, path, "interrupted", None, RunInterrupted) from e
                 pause = self._pause(e, attempt)
@@ -263,7 +245,7 @@ class PlivoClient:
                 self.limiter.release()
             raise self._error(method, path, "interrupted: not sent", None, RunInterrupted)
 
-    def _pause(self, e: _Retryable, attempt: int) -> float:
+    def _pause(self, e: Retryable, attempt: int) -> float:
         """Exponential backoff with full jitter; the server's Retry-After when it gave one."""
         if e.retry_after is not None:
             return min(e.retry_after, RETRY_AFTER_CAP)
@@ -274,7 +256,7 @@ class PlivoClient:
         base, cap = self.backoff
         return random.uniform(0, min(cap, base * 2**attempt))
 
-    def _give_up(self, method: str, path: str, e: _Retryable, attempts: int, elapsed: float):
+    def _give_up(self, method: str, path: str, e: Retryable, attempts: int, elapsed: float):
         if e.status == 404:
             return self._error(method, path, e.reason, 404)
         where = f" at {self.api_url}" if e.status is None else ""
@@ -289,7 +271,7 @@ class PlivoClient:
         status: int | None = None
         try:
             if remaining <= 0:
-                raise _Retryable("deadline exceeded", ambiguous=False)
+                raise Retryable("deadline exceeded", ambiguous=False)
             self._count(kind)
             try:
                 response = self._send(method, path, params, body, limit)
@@ -297,7 +279,7 @@ class PlivoClient:
                     status, data = response.status_code, self._read_body(method, path, response)
                 finally:
                     response.close()
-            except (_Retryable, ApiError):
+            except (Retryable, ApiError):
                 cut = self._cut_reason(exchange.fired, limit)
                 if cut is None:
                     raise
@@ -310,110 +292,6 @@ class PlivoClient:
             self.observer.call(method, self.mask(path), status, took)
         self.round_trip = took if self.round_trip is None else 0.8 * self.round_trip + 0.2 * took
         return self._interpret(method, path, status, response.headers, data)
-
-    @staticmethod
-    def _cut_reason(fired: str, limit: float) -> _Retryable | None:
-        if fired == "cancel":
-            return _Retryable("cancelled", ambiguous=True)
-        if fired == "deadline":
-            return _Retryable(f"no complete answer within {limit:.3g} s", ambiguous=True)
-        return None
-
-    def _send(self, method, path, params, body, timeout: float) -> requests.Response:
-        try:
-            return self._session.send(
-                self._prepare(method, self.api_url + path, params, body),
-                timeout=(timeout, timeout), stream=True, allow_redirects=False,
-                verify=True, cert=None, proxies={},
-            )  # fmt: skip
-        except requests.exceptions.ConnectTimeout:
-            raise _Retryable("connection timed out", ambiguous=False) from None
-        except requests.exceptions.SSLError as e:
-            raise self._error(method, path, f"TLS error: {tls_reason(e)}") from None
-        except requests.exceptions.ReadTimeout:
-            raise _Retryable("read timed out", ambiguous=True) from None
-        except requests.exceptions.ConnectionError as e:
-            refused = _never_sent(e)
-            reason = "connection refused" if refused else "connection dropped"
-            raise _Retryable(reason, ambiguous=not refused) from None
-        except requests.exceptions.RequestException as e:
-            raise self._error(method, path, f"request failed: {tls_reason(e)}") from None
-
-    def _prepare(self, method, url, params, body) -> requests.PreparedRequest:
-        """The request Session.request would prepare (same headers, query and JSON body), at a
-        third of its cost: 5,000 GETs took 0.5 s of CPU more that way (N=5,000 plan)."""
-        if self._session.cookies:  # the API set a cookie: let requests send it back as usual
-            return self._session.prepare_request(requests.Request(
-                method, url, params=params, json=body if method != "GET" else None))  # fmt: skip
-        prepared = requests.PreparedRequest()
-        prepared.method, prepared.headers = method, self._headers.copy()
-        prepared.prepare_cookies(requests.cookies.RequestsCookieJar())  # send() reads it on 3xx
-        prepared.url = f"{url}?{urlencode(params, doseq=True)}" if params else url
-        if body is not None and method != "GET":
-            prepared.body = json.dumps(body, allow_nan=False).encode("utf-8")
-            prepared.headers["Content-Type"] = "application/json"
-        if method != "GET":
-            prepared.headers["Content-Length"] = str(len(prepared.body or b""))
-        return prepared
-
-    def _read_body(self, method: str, path: str, response: requests.Response) -> bytes:
-        """The body, at most max_body bytes (the watchdog bounds how long it may take)."""
-        length = response.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > self.max_body:
-            raise self._error(
-                method, path, f"answer too large ({length} bytes)", response.status_code
-            )
-        chunks, size = [], 0
-        try:
-            while chunk := response.raw.read1(64 * 1024, decode_content=True):
-                size += len(chunk)
-                if size > self.max_body:
-                    raise self._error(
-                        method, path, f"answer too large (over {self.max_body} bytes)"
-                    )
-                chunks.append(chunk)
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError):
-            raise _Retryable(
-                "connection dropped while reading the answer", ambiguous=True
-            ) from None
-        return b"".join(chunks)
-
-    def _interpret(self, method, path, status: int, headers, raw: bytes) -> dict[str, Any]:
-        if status == 429:
-            self._count("429")
-            raise _Retryable(
-                "rate limited (429)", ambiguous=False, status=429, wait=retry_after(headers)
-            )
-        if status >= 500:
-            raise _Retryable(
-                f"server error {status}", ambiguous=True, status=status, wait=retry_after(headers)
-            )
-        if status == 401:
-            raise self._error(method, path, AUTH_MESSAGE, 401)
-        if status == 404:
-            raise _Retryable("not found (404)", ambiguous=False, status=404)
-        if status >= 300:
-            reason = shorten(self.mask(api_message(raw))) or f"HTTP {status}"
-            raise self._error(
-                method, path, f"the API refused the request ({status}): {reason}", status
-            )
-        if method == "DELETE" and not raw.strip():
-            return {}  # 204 No Content
-        return self._json_object(method, path, status, headers, raw)
-
-    def _json_object(self, method, path, status, headers, raw: bytes) -> dict[str, Any]:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            kind = headers.get("Content-Type", "unknown type").split(";")[0]
-            raise self._error(
-                method, path, f"the API answered {status} with a non-JSON body ({kind})", status
-            ) from None
-        if not isinstance(data, dict):
-            raise self._error(
-                method, path, f"the API answered {status} with JSON that is not an object", status
-            )
-        return data
 
     # --- concurrency and pagination ----------------------------------------------------------
 
@@ -466,11 +344,3 @@ class PlivoClient:
                 self.observer.retry("GET", self.mask(path), str(e), 0.0)
                 self._sleep(self.backoff_delay(attempt) / 4)
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _never_sent(e: requests.exceptions.ConnectionError) -> bool:
-    """True when the connection could not even be opened, so the API surely saw nothing."""
-    text = repr(e)
-    return any(
-        s in text for s in ("NewConnectionError", "Connection refused", "NameResolutionError")
-    )

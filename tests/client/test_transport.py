@@ -11,8 +11,10 @@ import requests
 import responses
 from responses import matchers
 
-from reconciler.api.client import AUTH_MESSAGE, AmbiguousWriteError, PlivoClient, check_api_url
-from reconciler.errors import ApiError
+from reconciler.api.client import PlivoClient
+from reconciler.api.exchange import AUTH_MESSAGE
+from reconciler.api.wire import check_api_url
+from reconciler.errors import AmbiguousWriteError, ApiError
 
 from .conftest import API, AUTH_ID, BASE, TOKEN, make_client, powerpack
 
