@@ -1,7 +1,7 @@
 """Golden plan cases: each folder of tests/plan/golden/ is a manifest, a live state and the plan.
 
 A folder holds `manifest.yaml`, `live.json` (a LiveState), optionally `targets.txt` (one name a
-line), and either `expected.txt`, `expected.md`, `expected.json` or, for a PlanError, `error.txt`.
+line) and `base.yaml` (the manifest on the target branch: changes are labelled intent or drift), and either `expected.txt`, `expected.md`, `expected.json` or, for a PlanError, `error.txt`.
 A `markdown-*` case is about the Markdown comment's size limit and holds `expected.md` only (its
 text and JSON would be hundreds of kilobytes nobody reviews). After an intended change, regenerate
 with `POWERPACKS_REGEN_GOLDENS=1 pytest tests/plan/test_golden.py` and review the diff.
@@ -16,6 +16,7 @@ import pytest
 
 from reconciler.core.models import LiveState, Plan
 from reconciler.core.planner import plan
+from reconciler.core.review import label_origins
 from reconciler.errors import PlanError
 from reconciler.manifest import parse_manifest
 from reconciler.planfile import plan_from_json
@@ -30,7 +31,7 @@ from reconciler.secrets import account_sha256, mask_account
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 REGEN = os.environ.get("POWERPACKS_REGEN_GOLDENS") == "1"
-AUTH_ID = "MA2025RK4E639VJFZAGV"  # the docs' example auth id (plivo-api.md section 4.3)
+AUTH_ID = "MA2025RK4E639VJFZAGV"  # the docs' example auth id (docs/api.md section 4.3)
 RENDERERS = {
     "expected.txt": lambda p: render_text(p),
     "expected.md": lambda p: render_markdown(p),
@@ -44,6 +45,10 @@ def run_case(folder: Path) -> Plan:
     targets_file = folder / "targets.txt"
     targets = targets_file.read_text().split() if targets_file.exists() else []
     result = plan(manifest, live, targets=targets)
+    base_file = folder / "base.yaml"
+    if base_file.exists():  # a pull request's plan: intent and drift labelled
+        base = parse_manifest(base_file.read_text(), "base.yaml")
+        result = label_origins(result, manifest, base, live)
     return result.model_copy(
         update={"account": mask_account(AUTH_ID), "account_sha256": account_sha256(AUTH_ID)}
     )
