@@ -40,10 +40,15 @@ def run_scripts(workflow: Any) -> list[str]:
     ]
 
 
-def workflow_commands(path: str | Path) -> list[list[str]]:
-    """Each `powerpacks ...` command of a workflow, as argv, cut before redirections and pipes."""
+BASE_ARGS = '${BASE_MANIFEST:+--base "$BASE_MANIFEST"}'  # the recipes' optional --base
+
+
+def workflow_commands(path: str | Path, base: str = "") -> list[list[str]]:
+    """Each `powerpacks ...` command of a workflow, as argv, cut before redirections and pipes;
+    the optional `--base` as it expands with BASE_MANIFEST set to `base` (or unset)."""
     commands = []
     for script in run_scripts(load_yaml(Path(path))):
+        script = script.replace(BASE_ARGS, base)
         for line in script.replace("\\\n", " ").splitlines():
             if not line.strip().startswith("powerpacks "):
                 continue
@@ -56,8 +61,8 @@ def workflow_commands(path: str | Path) -> list[list[str]]:
     return commands
 
 
-def command(path: Path, verb: str) -> list[str]:
-    found = [c for c in workflow_commands(path) if c[1] == verb]
+def command(path: Path, verb: str, base: str = "") -> list[str]:
+    found = [c for c in workflow_commands(path, base) if c[1] == verb]
     assert len(found) == 1, found
     return found[0][1:]
 
@@ -78,8 +83,15 @@ def test_each_recipe_is_a_workflow_with_its_commands() -> None:
         ],
     ]
     assert workflow_commands(RECIPES / "apply.yml") == [
-        ["powerpacks", "apply", "--plan", "plan.json", "--auto-approve"]
+        ["powerpacks", "apply", "-f", "powerpacks.yaml", "--plan", "plan.json", "--auto-approve"]
     ]
+    with_base = workflow_commands(RECIPES / "apply.yml", '--base "base.yaml"')
+    assert with_base[0][-3:] == ["--base", "base.yaml", "--auto-approve"]
+    for recipe in ("plan.yml", "drift.yml"):
+        planned = [
+            c for c in workflow_commands(RECIPES / recipe, "--base base.yaml") if c[1] == "plan"
+        ]
+        assert planned[0][2:6] == ["-f", "powerpacks.yaml", "--base", "base.yaml"]
     assert workflow_commands(RECIPES / "drift.yml") == [
         [
             "powerpacks",
@@ -159,3 +171,16 @@ def test_apply_recipe_refuses_a_stale_plan_and_drift_recipe_sees_it(env: Env) ->
     assert refused.code == 1
     assert "support" in refused.err and "Traceback" not in refused.err
     assert env.run(*command(RECIPES / "drift.yml", "plan")).code == 2
+
+
+def test_with_a_base_the_pr_comment_shows_the_change_and_the_drift_apart(env: Env) -> None:
+    """The target branch's manifest as BASE: what the PR changes vs what drifted live."""
+    manifest = (env.cwd / "powerpacks.yaml").read_text()
+    (env.cwd / "base.yaml").write_text(manifest)  # the PR changes nothing: all of it is drift
+    planned = env.run(*command(RECIPES / "plan.yml", "plan", "--base base.yaml"))
+    assert planned.code == 2, planned.err
+    assert "Drift on the live account" in planned.out and "### This change" not in planned.out
+    saved = json.loads((env.cwd / "plan.json").read_text())
+    assert {f["origin"] for c in saved["changes"] for f in c["fields"]} == {"drift"}
+    applied = env.run(*command(RECIPES / "apply.yml", "apply", "--base base.yaml"))
+    assert applied.code == 0, applied.err
