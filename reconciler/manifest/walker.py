@@ -1,8 +1,14 @@
 """The manifest: YAML file -> validated `Manifest`, every problem located, all reported at once.
 
-The walker reads ruamel nodes (see `manifest_yaml`) so each message can say `file:line:col: path`.
-Values are collected flat, keyed like the planner's `field_locs` ("sticky_sender",
-"number_priority.US.SMS"), which makes merging `defaults` one dict update per Powerpack.
+One pass, four steps:
+
+1. `yamlnodes.compose`: the YAML nodes, with the line and column of every key and value.
+2. `reader.NodeReader.read`: the file models' input, built from the nodes along the models'
+   shapes; what data cannot carry (duplicate keys, non-string names) is reported there.
+3. `ManifestFile.model_validate` (`schema.py`, the one declaration of the format) judges it, and
+   `messages.located` tells each error at its node, with its hints.
+4. The rules across Powerpacks, which no schema can say (a rename claiming a kept name), then the
+   `Manifest`.
 """
 
 from __future__ import annotations
@@ -11,31 +17,22 @@ import contextlib
 import gc
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from pydantic import ValidationError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
-from reconciler.core.models import DesiredPowerpack, Loc, Manifest
+from reconciler.core.models import AppLink, DesiredPowerpack, Loc, Manifest
 from reconciler.errors import ManifestError, Problem
 from reconciler.files import FileProblem, MiB, read_regular
-from reconciler.manifest.keys import (
-    DEFAULTS_KEYS,
-    POWERPACK_KEYS,
-    ROOT_KEYS,
-)
-from reconciler.manifest.reader import (
-    NodeReader,
-    Pairs,
-    Spec,
-    defaults_unknown,
-    join,
-    name_problem,
-    powerpack_unknown,
-    root_unknown,
-    suggest,
-)
-from reconciler.manifest.yamlnodes import compose, describe, quote, scalar, text_of
+from reconciler.manifest.messages import Where, located, shown_path
+from reconciler.manifest.reader import NodeReader, Path
+from reconciler.manifest.schema import ApplicationRef, ManifestFile, PowerpackSpec
+from reconciler.manifest.shapes import ROOT
+from reconciler.manifest.values import digits_as_written
+from reconciler.manifest.yamlnodes import compose, describe, scalar
 
-SUPPORTED_VERSION = 1
+SUPPORTED_VERSION = ManifestFile.SUPPORTED_VERSION
 MANIFEST_LIMIT = 32 * MiB  # 5,000 Powerpacks with every field take about 1 MiB
 
 
@@ -84,185 +81,152 @@ def _parse_nodes(text: str, path: str, sha256: str) -> Manifest:
     if root is None or (isinstance(root, ScalarNode) and root.value == "" and not root.style):
         message = "the file is empty: a manifest needs `version: 1` and `powerpacks:`"
         raise ManifestError([Problem(path, 1, 1, "", message)])
-    walker = _Walker(path, text)
-    manifest = walker.manifest(root, sha256)
-    if walker.problems or manifest is None:
-        raise ManifestError(walker.problems)
-    return manifest
+    return _Walker(path, text).manifest(root, sha256)
 
 
 class _Walker(NodeReader):
-    """Walks the document once: the root, defaults, Powerpacks, renames."""
+    """Reads the document, validates it with the file models, checks what spans Powerpacks."""
 
-    # --- the document -----------------------------------------------------------------------
-
-    def manifest(self, root: Node, sha256: str) -> Manifest | None:
-        """The whole file; None when it cannot be read as a version 1 manifest at all."""
+    def manifest(self, root: Node, sha256: str) -> Manifest:
         if not isinstance(root, MappingNode):
             found = describe(root)
-            self.add(
-                root,
-                "",
-                f"a manifest is a mapping with `version:` and `powerpacks:`; found {found}",
-            )
-            return None
-        top = self.mapping(root, "", ROOT_KEYS, root_unknown)
-        if not self.version(root, top):
-            return None
-        prune = self.boolean(top["prune"][1], "prune") if "prune" in top else None
-        defaults = self.fields(top["defaults"][1], "defaults", True) if "defaults" in top else {}
-        if "powerpacks" not in top and not _misspelled(root, "powerpacks"):
-            self.add(root, "powerpacks", "missing: add `powerpacks:` with your Powerpacks under it")
-        specs = self.powerpacks(top["powerpacks"][1]) if "powerpacks" in top else {}
-        self.renames(specs)
-        powerpacks = {
-            name: _desired(name, loc, {**defaults, **own}) for name, (loc, own) in specs.items()
-        }
-        return Manifest(
-            path=self.file,
-            sha256=sha256,
-            version=SUPPORTED_VERSION,
-            prune=bool(prune),
-            prune_loc=self.loc(top["prune"][1]) if "prune" in top else None,
-            powerpacks=powerpacks,
-        )
+            message = f"a manifest is a mapping with `version:` and `powerpacks:`; found {found}"
+            raise ManifestError([Problem(self.file, *at_(root), "", message)])
+        data = self.read(root, ROOT, ())
+        self.version_gate(data)
+        bad: set[Path] = set()  # the data paths with an error at them or under them
+        try:
+            file: ManifestFile | None = ManifestFile.model_validate(data)
+        except ValidationError as e:
+            errors: list[dict[str, Any]] = e.errors(include_url=False)  # type: ignore[assignment]
+            self.problems += located(errors, self.slots, self.file, self.end)
+            for err in errors:
+                path = Where(tuple(err["loc"])).path
+                bad.update(path[:i] for i in range(len(path) + 1))
+            file = None
+        self.renames(data, bad)
+        if self.problems or file is None:
+            raise ManifestError(self.problems)
+        return self.build(file, sha256)
 
-    def version(self, root: MappingNode, top: Pairs) -> bool:
-        """Check `version`; False when the file is of another (future) format: stop there."""
-        if "version" not in top:
-            if not _misspelled(root, "version"):
-                self.add(root, "version", "missing: add `version: 1` at the top of the file")
-            return True
-        node = top["version"][1]
-        kind, value = scalar(node) if isinstance(node, ScalarNode) else ("", None)
-        if kind == "int" and value == SUPPORTED_VERSION:
-            return True
-        if kind == "int":
-            self.add(node, "version", f"unsupported version {value}: this tool reads version 1")
-            return False
-        hint = " (without quotes)" if text_of(node) == "1" else ""
-        self.add(node, "version", f"must be the number 1{hint}; found {describe(node)}")
-        return True
+    def version_gate(self, data: dict[str, Any]) -> None:
+        """A file of another (future) format is not read further: its rules may differ."""
+        node = self.slots.get(("version",), (None, None))[1]
+        if not isinstance(node, ScalarNode):
+            return
+        kind, value = scalar(node)
+        if kind == "int" and value != SUPPORTED_VERSION:
+            shown_version = node.value
+            message = f"unsupported version {shown_version}: this tool reads version 1"
+            raise ManifestError([Problem(self.file, *at_(node), "version", message)])
 
-    def powerpacks(self, node: Node) -> dict[str, tuple[Loc, Spec]]:
-        """Name -> (where the name is, own fields); an empty or null body manages no field."""
-        if isinstance(node, ScalarNode) and scalar(node)[0] == "null":
-            return {}
-        if not isinstance(node, MappingNode):
-            hint = " (write `name:` keys, not `- ` items)" if isinstance(node, SequenceNode) else ""
-            self.add(
-                node,
-                "powerpacks",
-                f"must be a mapping of Powerpack names{hint}; found {describe(node)}",
-            )
-            return {}
-        specs: dict[str, tuple[Loc, Spec]] = {}
-        for key, body in self.pairs(node, "powerpacks"):
-            name = self.powerpack_name(key, specs)
-            if name is None:
-                continue
-            specs[name] = (self.loc(key), self.powerpack(name, key, body))
-        return specs
+    # --- across Powerpacks ----------------------------------------------------------------------
 
-    def powerpack_name(self, key: Node, seen: dict[str, tuple[Loc, Spec]]) -> str | None:
-        name = text_of(key)
-        if name is None:
-            hint = f" (quote it: {quote(key.value)})" if isinstance(key, ScalarNode) else ""
-            message = f"a Powerpack name must be a string{hint}; found {describe(key)}"
-            self.add(key, "powerpacks", message)
-            return None
-        path = join("powerpacks", name)
-        problem = name_problem(name)
-        if problem:
-            self.add(key, path, f"the Powerpack name {problem}")
-            return None
-        if name in seen:
-            self.add(
-                key, path, f'duplicate Powerpack "{name}" (first at line {seen[name][0].line})'
-            )
-            return None
-        return name
+    def _powerpacks(self, data: dict[str, Any]) -> dict[str, Any]:
+        pps = data.get("powerpacks")
+        return pps if isinstance(pps, dict) else {}
 
-    def powerpack(self, name: str, key: Node, body: Node) -> Spec:
-        path = join("powerpacks", name)
-        if isinstance(body, ScalarNode) and scalar(body)[0] == "null":
-            return {}
-        if not isinstance(body, MappingNode) and name in POWERPACK_KEYS:
-            self.add(
-                key, path, f'"{name}" is a field, not a Powerpack: indent it under a Powerpack'
-            )
-            return {}
-        if not isinstance(body, MappingNode):
-            self.add(body, path, f"must be a mapping of fields, or empty; found {describe(body)}")
-            return {}
-        return self.fields(body, path, False)
-
-    def fields(self, node: Node, path: str, is_defaults: bool) -> Spec:
-        """The managed fields of a Powerpack or of `defaults`; cells as "number_priority.US.SMS"."""
-        if is_defaults and isinstance(node, ScalarNode) and scalar(node)[0] == "null":
-            return {}
-        allowed = DEFAULTS_KEYS if is_defaults else POWERPACK_KEYS
-        unknown = defaults_unknown if is_defaults else powerpack_unknown
-        spec: Spec = {}
-        for key, (_, value) in self.mapping(node, path, allowed, unknown).items():
-            where = join(path, key)
-            if key == "number_priority":
-                spec.update(self.priority(value, where))
-                continue
-            read = {
-                "sticky_sender": self.boolean,
-                "local_connect": self.boolean,
-                "application": self.application,
-                "renamed_from": self.name,
-            }[key]
-            result = read(value, where)
-            if result is not None:
-                spec[key] = (result, self.loc(value))
-        return spec
-
-    def renames(self, specs: dict[str, tuple[Loc, Spec]]) -> None:
+    def renames(self, data: dict[str, Any], bad: set[tuple[Any, ...]]) -> None:
         """`renamed_from` must name no Powerpack of this file, and each old name only once."""
+        specs = self._powerpacks(data)
         used: dict[str, str] = {}
-        for name, (_, spec) in specs.items():
-            if "renamed_from" not in spec:
+        for name, spec in specs.items():
+            if not isinstance(spec, dict) or "renamed_from" not in spec:
                 continue
-            old, loc = spec["renamed_from"]
-            path = join(join("powerpacks", name), "renamed_from")
+            where = ("powerpacks", name, "renamed_from")
+            old = digits_as_written(spec["renamed_from"])
+            if not isinstance(old, str) or where in bad:
+                continue
             if old == name:
                 message = "is this Powerpack's own name: remove renamed_from"
             elif old in specs:
-                line = specs[old][0].line
+                line = self.line(("powerpacks", old), key=True)
                 message = f'"{old}" is also a Powerpack in this file (line {line}): '
                 message += "a name cannot be both kept and renamed"
             elif old in used:
-                line = specs[used[old]][1]["renamed_from"][1].line
+                line = self.line(("powerpacks", used[old], "renamed_from"))
                 message = f'"{old}" is already renamed to "{used[old]}" (line {line})'
             else:
                 used[old] = name
                 continue
-            self.problems.append(Problem(self.file, loc.line, loc.col, path, message))
+            self.add(self.slots[where][1], shown_path(where), message)
+
+    def line(self, path: Path, key: bool = False) -> int:
+        key_node, node = self.slots[path]
+        return at_(key_node if key and key_node is not None else node)[0]
+
+    # --- the Manifest -------------------------------------------------------------------------
+
+    def build(self, file: ManifestFile, sha256: str) -> Manifest:
+        defaults = self.shared(file.defaults, ("defaults",)) if file.defaults else {}
+        powerpacks = {}
+        for name, spec in (file.powerpacks or {}).items():
+            where = ("powerpacks", name)
+            own = self.shared(spec, where) if spec is not None else {}
+            powerpacks[name] = self.desired(name, where, spec, {**defaults, **own})
+        return Manifest(
+            path=self.file,
+            sha256=sha256,
+            version=SUPPORTED_VERSION,
+            prune=file.prune,
+            prune_loc=self.value_loc(("prune",)),
+            powerpacks=powerpacks,
+        )
+
+    def value_at(self, where: Path, *key: Any) -> Loc:
+        """Where the value at `where` + `key` is written."""
+        path = (*where, *key)
+        return self.loc(self.slots[path][1])
+
+    def value_loc(self, path: Path) -> Loc | None:
+        return self.loc(self.slots[path][1]) if path in self.slots else None
+
+    def shared(self, spec: Any, where: Path) -> dict[str, tuple[Any, Loc]]:
+        """The fields shared with `defaults`, flat: "sticky_sender", "number_priority.US.SMS"."""
+        out: dict[str, tuple[Any, Loc]] = {}
+        given = spec.model_fields_set
+        for key in ("sticky_sender", "local_connect"):
+            if key in given:
+                out[key] = (getattr(spec, key), self.value_at(where, key))
+        if "application" in given:
+            app = spec.application
+            link = (
+                AppLink(kind="none")
+                if not isinstance(app, ApplicationRef)
+                else AppLink(kind=app.type, id=app.id, name=app.name)
+            )
+            out["application"] = (link, self.value_at(where, "application"))
+        if "number_priority" in given:
+            for country, services in spec.number_priority:
+                if services is None:
+                    continue
+                for service in services.model_fields_set:
+                    cell = (*where, "number_priority", country, service)
+                    order = tuple(getattr(services, service))
+                    loc = self.loc(self.slots[cell][1])
+                    out[f"number_priority.{country}.{service}"] = (order, loc)
+        return out
+
+    def desired(
+        self, name: str, where: Path, spec: PowerpackSpec | None, merged: dict[str, Any]
+    ) -> DesiredPowerpack:
+        matrix = {
+            key.split(".", 1)[1]: value
+            for key, (value, _) in merged.items()
+            if key.startswith("number_priority.")
+        }
+        values = {key: value for key, (value, _) in merged.items() if "." not in key}
+        locs = {key: loc for key, (_, loc) in merged.items()}
+        given = spec.model_fields_set if spec is not None else set()
+        if spec is not None and "renamed_from" in given:
+            values["renamed_from"] = spec.renamed_from
+            locs["renamed_from"] = self.value_at(where, "renamed_from")
+        key_node = self.slots[where][0]
+        assert key_node is not None
+        return DesiredPowerpack(
+            name=name, number_priority=matrix, loc=self.loc(key_node), field_locs=locs, **values
+        )
 
 
-def _misspelled(root: MappingNode, key: str) -> bool:
-    """Whether some unknown root key is a misspelling of `key` (already reported as such)."""
-    return any(
-        isinstance(k, ScalarNode) and k.value != key and suggest(str(k.value), ROOT_KEYS) == key
-        for k, _ in root.value
-    )
-
-
-def _desired(name: str, loc: Loc, spec: Spec) -> DesiredPowerpack:
-    """One Powerpack from its merged fields (defaults first, its own on top)."""
-    matrix = {
-        key.split(".", 1)[1]: value
-        for key, (value, _) in spec.items()
-        if key.startswith("number_priority.")
-    }
-    values = {key: value for key, (value, _) in spec.items() if "." not in key}
-    return DesiredPowerpack(
-        name=name,
-        number_priority=matrix,
-        loc=loc,
-        field_locs={key: where for key, (_, where) in spec.items()},
-        **values,
-    )
+def at_(node: Any) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
