@@ -35,6 +35,7 @@ _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ORDER_TEXT = "shortcode, tollfree and longcode"
 _TIMES = {2: "twice", 3: "3 times"}
 _BOOL_WORDS = ("true", "false", "yes", "no", "on", "off", "y", "n")
+_SEPARATORS = re.compile(r"[\s().\-/]")
 
 
 def join(path: str, key: str) -> str:
@@ -88,17 +89,23 @@ def root_unknown(key: str) -> str:
     )
 
 
+def _top_level(key: str) -> str | None:
+    if key in ROOT_KEYS and key != "powerpacks":
+        return f'"{key}" is a top-level key, not a field: move it to the top of the file'
+    return None
+
+
 def defaults_unknown(key: str) -> str:
     field = _POWERPACK.fields.get(key)
     if field is not None and field.not_a_default:
         return f"{key} cannot be a default: {field.not_a_default}"
-    return _unknown(key, DEFAULTS_KEYS)
+    return _top_level(key) or _unknown(key, DEFAULTS_KEYS)
 
 
 def powerpack_unknown(key: str) -> str:
     if key == "name":
         return "a Powerpack's name is its key under `powerpacks:`: remove `name:`"
-    return _unknown(key, POWERPACK_KEYS)
+    return _top_level(key) or _unknown(key, POWERPACK_KEYS)
 
 
 def _country_unknown(key: str) -> str:
@@ -125,10 +132,12 @@ _MISSING = {
     "version": "missing: add `version: 1` at the top of the file",
     "powerpacks": "missing: add `powerpacks:` with your Powerpacks under it",
     "type": "missing: add `type: xml` or `type: phlo`",
+    "number": 'missing: add `number: "14155550100"`',
 }
 _MAPPING_OF = {
     schema.NumberPriority: f"a mapping of countries ({', '.join(COUNTRIES)})",
     schema.ServiceOrders: f"a mapping of services ({', '.join(SERVICES)})",
+    schema.GuardsSpec: f"a mapping of guards ({', '.join(schema.GuardsSpec.model_fields)})",
 }
 
 
@@ -231,6 +240,76 @@ def choice(node: Node, choices: tuple[Any, ...]) -> str:
     if hint:
         return f'must be {words}; found {describe(node)}: did you mean "{hint}"?'
     return f"must be {words}; found {describe(node)}"
+
+
+def integer(node: Node, error: dict[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    written = scalar(node)[1] if isinstance(node, ScalarNode) else None
+    if kind == "greater_than_equal":
+        return f"must be {ctx['ge']} or more; found {describe(node)}"
+    if kind == "less_than_equal":
+        return f"must be {ctx['le']} or less; found {describe(node)}"
+    hint = ": write it without quotes" if isinstance(written, str) and written.isdigit() else ""
+    return f"must be a whole number; found {describe(node)}{hint}"
+
+
+def digits(node: Node, read: schema.Read) -> str:
+    """A long code, toll-free number or short code written as something else than digits."""
+    example = quote(read.example)
+    where = ", country code first" if read.plus else ""
+    value = _written(node)
+    if value is None:
+        return f"must be a {read.what} as digits{where} ({example}); found {describe(node)}"
+    if not value:
+        return f"is empty: write the {read.what} as digits{where} ({example})"
+    body = value[1:] if value.startswith("+") else value
+    if value.startswith("+") and not read.plus:
+        return f"a short code has no country code: write {quote(body)}"
+    if not body.isdigit() or not body.isascii():
+        bare = _SEPARATORS.sub("", body)
+        if bare.isdigit() and bare.isascii() and read.low <= len(bare) <= read.high:
+            return f"must be digits only, as the API writes numbers: write {quote(bare)}"
+        return f"must be digits only ({read.what}{where}, e.g. {example}); found {describe(node)}"
+    if not read.low <= len(body) <= read.high:
+        return (
+            f"has {len(body)} digit{'' if len(body) == 1 else 's'}: a {read.what} has "
+            f"{read.low} to {read.high} digits{where} "
+            f"(found {quote(value)})"
+        )
+    return (
+        f"must start with the country code (1 for the US and Canada), not 0; found {quote(value)}"
+    )
+
+
+def _written(node: Node) -> str | None:
+    """A scalar's text where a number is expected: a string, or an integer as written."""
+    if not isinstance(node, ScalarNode):
+        return None
+    kind, value = scalar(node)
+    if kind == "str":
+        return str(value)
+    return node.value if kind == "int" else None
+
+
+def auth_id(node: Node) -> str:
+    """An auth id written wrong; the id itself is not repeated."""
+    what = "an auth id: MA or SA, then 18 upper-case letters or digits"
+    value = text_of(node)
+    if value is None:
+        return f"must be {what}; found {describe(node)}"
+    if re.fullmatch(schema.AUTH_ID_PATTERN, value.upper().strip()):
+        return f"must be {what}: write it in upper case, without spaces"
+    if value[:2].upper() in ("MA", "SA"):
+        return f"must be {what}; this one has {len(value) - 2} characters after {value[:2]}"
+    return f"must be {what} (the account's auth id, as the Plivo console shows it)"
+
+
+def digits_list(node: Node, read: schema.Read | None) -> str:
+    what = f"{read.what}s" if read else "numbers"
+    value = _written(node)
+    fix = f": write [{quote(value)}]" if value is not None and value.lstrip("+").isdigit() else ""
+    return f"must be a list of {what} ([] for none); found {found(node)}{fix}"
 
 
 # --- errors -> problems -------------------------------------------------------------------------
@@ -349,7 +428,14 @@ def _list_problem(shape: Shape, node: Node, kind: str) -> str:
     assert item is not None
     if item.read and item.read.kind == "sender":
         return order(node, kind)
-    return f"must be a list; found {found(node)}"
+    if item.read and item.read.kind == "auth_id":
+        if kind == "too_short":
+            return "must name at least one auth id (remove `account:` to pin none)"
+        return f"must be an auth id or a list of them; found {describe(node)}"
+    digits_read = item.read
+    if item.kind == "union":  # numbers: digits or {number, service}
+        digits_read = item.branches["digits"].read
+    return digits_list(node, digits_read)
 
 
 def _leaf_problem(shape: Shape, node: Node, error: dict[str, Any]) -> str:
@@ -360,10 +446,19 @@ def _leaf_problem(shape: Shape, node: Node, error: dict[str, Any]) -> str:
         return f"must be xml or phlo; found {describe(node)}"
     if read == "sender":
         return sender(node)
+    if read == "service":
+        return choice(node, shape.choices)
     if read in ("text", "name"):
         return text(node, error["type"])
+    if read == "digits":
+        assert shape.read is not None
+        return digits(node, shape.read)
+    if read == "auth_id":
+        return auth_id(node)
     if shape.leaf == "bool":
         return boolean(node)
+    if shape.leaf == "int":
+        return integer(node, error)
     if shape.leaf == "literal":
         return choice(node, shape.choices)
     return f"{error.get('msg', 'is not valid')}; found {describe(node)}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -36,7 +36,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from reconciler.core.vocab import SENDER_TYPES
+from reconciler.core.models import Guards as CoreGuards
+from reconciler.core.vocab import DEFAULT_SERVICE, SENDER_TYPES
 from reconciler.manifest.names import NAME_PATTERN
 from reconciler.manifest.values import Opaque, digits_as_written
 
@@ -49,7 +50,12 @@ _SENDERS = ", ".join(SENDER_TYPES)
 class Read:
     """How the walker words a value's errors, when its type alone doesn't say (see messages.py)."""
 
-    kind: str  # "text", "name", "sender", "app_type", "version", "application"
+    kind: str  # "text", "name", "sender", "app_type", "service", "version", "digits", "auth_id"
+    what: str = ""  # for digits: "long code", "toll-free number", "short code"
+    low: int = 0  # for digits: how many at least
+    high: int = 0  # and at most
+    plus: bool = False  # for digits: a leading `+` is accepted (and dropped)
+    example: str = ""  # for digits: one written right
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,45 @@ Order = Annotated[
         description=f"The order in which sender types are tried: {_SENDERS}, each once.",
     ),
 ]
+
+
+def _digits(what: str, low: int, high: int, plus: bool, example: str) -> Any:
+    """A number (or short code) as digits: the pattern validates and goes into the schema."""
+    first = "[1-9]" if plus else "[0-9]"  # a country code never starts with 0
+    pattern = f"^{'[+]?' if plus else ''}{first}[0-9]{{{low - 1},{high - 1}}}$"
+    low_int = 10 ** (low - 1) if plus else 10 ** max(low - 1, 0)
+    return Annotated[
+        str,
+        BeforeValidator(lambda v: digits_as_written(v, plus)),
+        Field(pattern=pattern),
+        AfterValidator(lambda v: v.removeprefix("+")),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": pattern},
+                    {"type": "integer", "minimum": low_int, "maximum": 10**high - 1},
+                ]
+            }
+        ),
+        Read("digits", what=what, low=low, high=high, plus=plus, example=example),
+    ]
+
+
+if TYPE_CHECKING:  # for mypy, each is a str; for pydantic, a str with its rule
+    LongCode = str
+    TollFree = str
+    ShortCode = str
+else:
+    LongCode = _digits("long code", 8, 15, plus=True, example="14155550100")
+    TollFree = _digits("toll-free number", 8, 15, plus=True, example="18885550199")
+    ShortCode = _digits("short code", 3, 8, plus=False, example="72345")
+
+AUTH_ID_PATTERN = "^(MA|SA)[A-Z0-9]{18}$"  # an account's or a subaccount's auth id
+AuthId = Annotated[str, Field(pattern=AUTH_ID_PATTERN), Read("auth_id")]
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _unset(description: str, **more: Any) -> Any:
@@ -203,6 +248,32 @@ class NumberPriority(_File):
     CA: ServiceOrders = _unset(title="CA", description="Canada.")
 
 
+class NumberEntry(_File):
+    """A long code with the service it is added for."""
+
+    model_config = ConfigDict(title="Number")
+
+    number: LongCode = Field(
+        description="The number as digits, country code first (a leading + is dropped)."
+    )
+    service: Annotated[Literal["sms", "mms"], Read("service")] = Field(
+        _as_is(DEFAULT_SERVICE), description="sms (the default) or mms: what it is added for."
+    )
+
+
+def _entry_form(value: Any) -> str:
+    return "entry" if isinstance(value, dict) else "digits"
+
+
+Member = Annotated[
+    Annotated[LongCode, Tag("digits")] | Annotated[NumberEntry, Tag("entry")],
+    Discriminator(_entry_form),
+]
+
+_POOL = "a number belongs to one pool: list it under its Powerpack"
+_UNIQUE = Field(json_schema_extra={"uniqueItems": True})  # the walker checks the whole file
+
+
 class FieldsSpec(_File):
     """The managed fields of a Powerpack; a field left out is left as it is live."""
 
@@ -234,6 +305,59 @@ class PowerpackSpec(FieldsSpec):
         description="A former name: the live Powerpack with that name is renamed in place "
         "(one update call; its numbers stay).",
     )
+    numbers: Annotated[list[Member], _UNIQUE, NotADefault(_POOL)] = _unset(
+        description="The pool's long codes, exactly (present, even [], manages them; absent "
+        'leaves them alone): digits, country code first ("14155550100"), or '
+        "{number, service: sms|mms}.",
+    )
+    tollfree: Annotated[list[TollFree], _UNIQUE, NotADefault(_POOL)] = _unset(
+        description="The pool's toll-free numbers, exactly (present, even [], manages them; "
+        "absent leaves them alone): digits, country code first.",
+    )
+    shortcodes: Annotated[list[ShortCode], _UNIQUE, NotADefault(_POOL)] = _unset(
+        description="The pool's short codes, exactly (present, even [], manages them): an "
+        "undeclared one is unlinked, never unrented; short codes cannot be added through the API.",
+    )
+    protect: Annotated[
+        bool, NotADefault("protect each Powerpack on its own, with `protect: true` there")
+    ] = _unset(
+        description="true: this Powerpack is never deleted and no member leaves its pool; a plan "
+        "that would is refused (--allow-delete does not lift it).",
+    )
+
+
+_GUARD = CoreGuards()
+
+
+class GuardsSpec(_File):
+    """The mass-change guard: how much one apply may touch before it needs --allow-mass-change."""
+
+    model_config = ConfigDict(title="Guards")
+
+    max_touched_percent: Annotated[int, Field(ge=0, le=100)] = Field(
+        _GUARD.max_touched_percent,
+        description="Refuse an apply that updates or deletes more than this percent of the "
+        "managed Powerpacks (0-100), when at least min_managed are managed.",
+    )
+    min_managed: Annotated[int, Field(ge=0)] = Field(
+        _GUARD.min_managed,
+        description="The percent guard holds only when at least this many Powerpacks are managed.",
+    )
+    max_pool_removals: Annotated[int, Field(ge=0)] = Field(
+        _GUARD.max_pool_removals,
+        description="Refuse an apply that removes more members than this from pools (moves and "
+        "service changes don't count).",
+    )
+
+
+def _account_form(value: Any) -> str:
+    return "list" if isinstance(value, list) else "one"
+
+
+Account = Annotated[
+    Annotated[AuthId, Tag("one")] | Annotated[list[AuthId], Field(min_length=1), Tag("list")],
+    Discriminator(_account_form),
+]
 
 
 class ManifestFile(_File):
@@ -256,6 +380,15 @@ class ManifestFile(_File):
         dict[PowerpackKey, PowerpackSpec | None] | None,
         Field(description="The Powerpacks, keyed by name (the identity). May be empty."),
     ]
+    guards: GuardsSpec = _unset(
+        description="The mass-change guard (these are the defaults): apply refuses a plan beyond "
+        "it unless --allow-mass-change; plan warns.",
+    )
+    account: Account = _unset(
+        description="The auth id (or ids) this manifest is for: plan and apply refuse other "
+        "credentials, before any call.",
+    )
+
     SUPPORTED_VERSION: ClassVar[int] = 1
 
 

@@ -7,8 +7,8 @@ One pass, four steps:
    shapes; what data cannot carry (duplicate keys, non-string names) is reported there.
 3. `ManifestFile.model_validate` (`schema.py`, the one declaration of the format) judges it, and
    `messages.located` tells each error at its node, with its hints.
-4. The rules across Powerpacks, which no schema can say (a rename claiming a kept name), then the
-   `Manifest`.
+4. The rules across Powerpacks, which no schema can say (a rename claiming a kept name, a number
+   in two pools), then the `Manifest`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
-from reconciler.core.models import AppLink, DesiredPowerpack, Loc, Manifest
+from reconciler.core.models import AppLink, DesiredPowerpack, Guards, Loc, Manifest, Member
+from reconciler.core.vocab import DEFAULT_SERVICE, KINDS
 from reconciler.errors import ManifestError, Problem
 from reconciler.files import FileProblem, MiB, read_regular
 from reconciler.manifest.messages import Where, located, shown_path
@@ -105,6 +106,7 @@ class _Walker(NodeReader):
                 bad.update(path[:i] for i in range(len(path) + 1))
             file = None
         self.renames(data, bad)
+        self.members(data, bad)
         if self.problems or file is None:
             raise ManifestError(self.problems)
         return self.build(file, sha256)
@@ -151,6 +153,35 @@ class _Walker(NodeReader):
                 continue
             self.add(self.slots[where][1], shown_path(where), message)
 
+    def members(self, data: dict[str, Any], bad: set[tuple[Any, ...]]) -> None:
+        """A number or short code is declared once in the whole manifest."""
+        first: dict[str, Path] = {}
+        for name, spec in self._powerpacks(data).items():
+            if not isinstance(spec, dict):
+                continue
+            for kind in KINDS:
+                items = spec.get(kind)
+                if not isinstance(items, list):
+                    continue
+                for i, item in enumerate(items):
+                    where = ("powerpacks", name, kind, i)
+                    number = _member_number(item, kind)
+                    if number is None or where in bad:
+                        continue
+                    if number in first:
+                        was = first[number]
+                        line = self.line(was)
+                        if was[:3] == where[:3]:
+                            message = f'"{number}" is listed twice (first at line {line})'
+                        else:
+                            message = (
+                                f'"{number}" is already in {shown_path(was[:-1])} (line {line}): '
+                                "a number or short code is declared once in the manifest"
+                            )
+                        self.add(self.slots[where][1], shown_path(where), message)
+                    else:
+                        first[number] = where
+
     def line(self, path: Path, key: bool = False) -> int:
         key_node, node = self.slots[path]
         return at_(key_node if key and key_node is not None else node)[0]
@@ -164,6 +195,7 @@ class _Walker(NodeReader):
             where = ("powerpacks", name)
             own = self.shared(spec, where) if spec is not None else {}
             powerpacks[name] = self.desired(name, where, spec, {**defaults, **own})
+        account = file.account
         return Manifest(
             path=self.file,
             sha256=sha256,
@@ -171,7 +203,30 @@ class _Walker(NodeReader):
             prune=file.prune,
             prune_loc=self.value_loc(("prune",)),
             powerpacks=powerpacks,
+            guards=Guards(**file.guards.model_dump()) if file.guards is not None else Guards(),
+            guards_loc=self.value_loc(("guards",)),
+            account=(account,) if isinstance(account, str) else tuple(account or ()),
+            account_loc=self.value_loc(("account",)),
         )
+
+    def members_of(
+        self, spec: PowerpackSpec, where: Path, kind: str, locs: dict[str, Loc]
+    ) -> tuple[Any, ...]:
+        """One kind of pool members; its key's place, and each member's, go into `locs`."""
+        path = (*where, kind)
+        key_node = self.slots[path][0]
+        assert key_node is not None
+        locs[kind] = self.loc(key_node)
+        members: list[Any] = []
+        for i, item in enumerate(getattr(spec, kind)):
+            number = item if isinstance(item, str) else item.number
+            locs[f"{kind}.{number}"] = self.value_at(where, kind, i)
+            if kind == "numbers":
+                service: Any = DEFAULT_SERVICE if isinstance(item, str) else item.service
+                members.append(Member(number=number, service=service))
+            else:
+                members.append(number)
+        return tuple(members)
 
     def value_at(self, where: Path, *key: Any) -> Loc:
         """Where the value at `where` + `key` is written."""
@@ -221,6 +276,12 @@ class _Walker(NodeReader):
         if spec is not None and "renamed_from" in given:
             values["renamed_from"] = spec.renamed_from
             locs["renamed_from"] = self.value_at(where, "renamed_from")
+        if spec is not None and "protect" in given:
+            values["protect"] = spec.protect
+            locs["protect"] = self.value_at(where, "protect")
+        for kind in KINDS:
+            if spec is not None and kind in given:
+                values[kind] = self.members_of(spec, where, kind, locs)
         key_node = self.slots[where][0]
         assert key_node is not None
         return DesiredPowerpack(
@@ -230,3 +291,10 @@ class _Walker(NodeReader):
 
 def at_(node: Any) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _member_number(item: Any, kind: str) -> str | None:
+    """The number of a list item as the models normalise it; None when it isn't one."""
+    value = item.get("number") if isinstance(item, dict) and kind == "numbers" else item
+    value = digits_as_written(value, plus=kind != "shortcodes")
+    return value.removeprefix("+") if isinstance(value, str) else None

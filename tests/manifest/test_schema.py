@@ -19,6 +19,9 @@ BEYOND_SCHEMA = {
     "renamed_from_clashes",
     "renamed_from_twice",
     "renamed_from_self",
+    "number_in_two_powerpacks",  # a number is declared once in the whole manifest
+    "number_in_two_kinds",
+    "shortcode_listed_twice",  # "72345" and 72345 are one short code, two JSON values
     "name_not_a_string",  # `true:` and `1.5:` keys become the strings "true" and "1.5" in JSON
     "version_float",  # JSON Schema counts 1.0 as an integer; YAML 1.0 is a float
     "app_id_float",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.core.models import AppLink, Loc
+from reconciler.core.models import AppLink, Guards, Loc, Member
 from reconciler.manifest import load_manifest, parse_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +23,7 @@ def load(text: str) -> dict:
 def test_examples_are_present() -> None:
     names = {p.name for p in EXAMPLES}
     wanted = {"one-powerpack.yaml", "shared-defaults.yaml", "phlo-linked.yaml", "prune.yaml"}
+    wanted |= {"number-pools.yaml"}
     assert wanted <= names
 
 
@@ -146,3 +147,63 @@ def test_yaml_1_2_booleans_only() -> None:
 
     with pytest.raises(ManifestError, match=r"YAML 1\.2 reads yes, no, on and off as strings"):
         load("version: 1\npowerpacks:\n  a: {sticky_sender: on}\n")
+
+
+# --- pool members, protection, guards, account pin ----------------------------------------------
+
+
+def test_number_pools_example_means_what_its_comments_say() -> None:
+    m = load_manifest(str(ROOT / "examples" / "number-pools.yaml"))
+    mk, alerts, support = m.powerpacks.values()
+    assert mk.numbers == (
+        Member(number="14155550100"),
+        Member(number="14155550101", service="mms"),
+        Member(number="14155550102"),  # "+14155550102", normalised
+    )
+    assert (mk.tollfree, mk.shortcodes, mk.protect) == (("18885550199",), ("72345",), True)
+    assert (alerts.numbers, alerts.tollfree, alerts.shortcodes) == ((), ("18885550198",), None)
+    assert (support.numbers, support.tollfree, support.shortcodes) == (None, None, None)
+    assert support.protect is False and "protect" not in support.field_locs
+    assert m.guards == Guards() and m.guards_loc is not None and m.guards_loc.line == 8
+    assert m.account == ("MA0123456789ABCDEFGH",) and m.account_loc is not None
+
+
+def test_each_kind_is_managed_on_its_own_and_located() -> None:
+    text = (
+        "version: 1\n"
+        "powerpacks:\n"
+        "  a:\n"
+        "    numbers:\n"
+        "      - 14155550100\n"  # unquoted digits are text, as ids are
+        "      - {number: +14155550101, service: mms}\n"
+        "    shortcodes: []\n"
+        "    protect: false\n"
+    )
+    (pp,) = load(text).values()
+    assert pp.numbers == (Member(number="14155550100"), Member(number="14155550101", service="mms"))
+    assert pp.tollfree is None and pp.shortcodes == ()
+    assert (
+        pp.members("numbers") == ("14155550100", "14155550101") and pp.members("tollfree") is None
+    )
+    assert pp.field_locs["numbers"] == Loc(file="m.yaml", line=4, col=5)  # where the key is
+    assert pp.field_locs["numbers.14155550100"] == Loc(file="m.yaml", line=5, col=9)
+    assert pp.field_locs["numbers.14155550101"] == Loc(file="m.yaml", line=6, col=9)
+    assert pp.field_locs["shortcodes"].line == 7 and pp.field_locs["protect"].line == 8
+    assert pp.protect is False
+
+
+def test_guards_take_their_defaults_key_by_key() -> None:
+    m = parse_manifest("version: 1\nguards: {min_managed: 0}\npowerpacks: {}\n", "m.yaml")
+    assert m.guards == Guards(min_managed=0)
+    assert m.guards_loc == Loc(file="m.yaml", line=2, col=9)
+    m = parse_manifest("version: 1\npowerpacks: {}\n", "m.yaml")
+    assert m.guards == Guards() and m.guards_loc is None
+
+
+def test_account_pin_is_one_auth_id_or_a_list() -> None:
+    one, sub = "MA0123456789ABCDEFGH", "SA0123456789ABCDEFGH"
+    m = parse_manifest(f"version: 1\naccount: {one}\npowerpacks: {{}}\n", "m.yaml")
+    assert m.account == (one,) and m.account_loc == Loc(file="m.yaml", line=2, col=10)
+    m = parse_manifest(f"version: 1\naccount: [{one}, {sub}]\npowerpacks: {{}}\n", "m.yaml")
+    assert m.account == (one, sub)
+    assert parse_manifest("version: 1\npowerpacks: {}\n", "m.yaml").account == ()
