@@ -22,3 +22,14 @@ GUARD_KEYS: tuple[str, ...] = tuple(GuardsSpec.model_fields)
 MEMBER_KEYS: tuple[str, ...] = tuple(NumberEntry.model_fields)
 COUNTRY_KEYS: tuple[str, ...] = tuple(NumberPriority.model_fields)
 SERVICE_KEYS: tuple[str, ...] = tuple(ServiceOrders.model_fields)
+
+ALL_KEYS: frozenset[str] = frozenset(
+    ROOT_KEYS
+    + POWERPACK_KEYS
+    + APPLICATION_KEYS
+    + GUARD_KEYS
+    + MEMBER_KEYS
+    + COUNTRY_KEYS
+    + SERVICE_KEYS
+)
+"""Every key the format knows, at any level: `sticky_sender:true` is one glued to its value."""

@@ -26,6 +26,7 @@ from reconciler.manifest.shapes import ROOT, Shape
 from reconciler.manifest.yamlnodes import (
     at,
     describe,
+    glued_fix,
     quote,
     scalar,
     text_of,
@@ -70,6 +71,9 @@ def _key(key: str) -> str:
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:
+    fix = glued_fix(key)
+    if fix:
+        return f"unknown key {_key(key)}{fix}"
     hint = suggest(key, allowed)
     if hint:
         return f"unknown key {_key(key)}: did you mean {quote(hint)}?"
@@ -81,7 +85,7 @@ def root_unknown(key: str) -> str:
         return f'"{key}" is not a top-level key: put it under `defaults:` or under one Powerpack'
     if key in POWERPACK_ONLY_KEYS:
         return f'"{key}" is not a top-level key: put it under one Powerpack'
-    if suggest(key, ROOT_KEYS):
+    if glued_fix(key) or suggest(key, ROOT_KEYS):
         return _unknown(key, ROOT_KEYS)
     return (
         f"unknown key {_key(key)} (allowed: {', '.join(ROOT_KEYS)}; "

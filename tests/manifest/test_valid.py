@@ -207,3 +207,21 @@ def test_account_pin_is_one_auth_id_or_a_list() -> None:
     m = parse_manifest(f"version: 1\naccount: [{one}, {sub}]\npowerpacks: {{}}\n", "m.yaml")
     assert m.account == (one, sub)
     assert parse_manifest("version: 1\npowerpacks: {}\n", "m.yaml").account == ()
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["libyaml", "pure"])
+def test_a_colon_inside_a_flow_scalar_is_yaml_1_2(
+    pure: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libyaml (YAML 1.1) refuses `{name: Replies:EU}`; YAML 1.2 and ruamel's parser read a plain
+    scalar with a colon in it, and so does the manifest with either parser."""
+    if pure:
+        from ruamel.yaml import YAML
+
+        import reconciler.manifest.yamlnodes as yamlnodes
+
+        monkeypatch.setattr(yamlnodes, "YAML", lambda typ: YAML(typ=typ, pure=True))
+    text = "version: 1\npowerpacks:\n  a: {application: {type: xml, name: Replies:EU:2}}\n"
+    (pp,) = load(text).values()
+    assert pp.application == AppLink(kind="xml", name="Replies:EU:2")
+    assert pp.field_locs["application"] == Loc(file="m.yaml", line=3, col=20)
