@@ -29,10 +29,12 @@ from reconciler.manifest.yamlnodes import (
     glued_fix,
     quote,
     scalar,
+    shorten,
     text_of,
 )
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_PATH_KEY = 200  # longer keys are cut in paths
 _ORDER_TEXT = "shortcode, tollfree and longcode"
 _TIMES = {2: "twice", 3: "3 times"}
 _BOOL_WORDS = ("true", "false", "yes", "no", "on", "off", "y", "n")
@@ -40,7 +42,9 @@ _SEPARATORS = re.compile(r"[\s().\-/]")
 
 
 def join(path: str, key: str) -> str:
-    """Extend a dotted path; keys that are not simple words are quoted."""
+    """Extend a dotted path; keys that are not simple words are quoted, long ones cut."""
+    if len(key) > _PATH_KEY:
+        key = key[: _PATH_KEY - 1] + "…"
     shown = key if _SIMPLE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
     return f"{path}.{shown}" if path else shown
 
@@ -56,6 +60,8 @@ def shown_path(path: Iterable[Any]) -> str:
 def suggest(key: str, allowed: Iterable[str]) -> str | None:
     """The allowed key a mistyped one most likely meant, if any is close."""
     allowed = tuple(allowed)
+    if len(key) > 4 * max(map(len, allowed), default=0):
+        return None  # too long to be a typo of any (and difflib is slow on long text)
     folded = {a.lower().replace("-", "_"): a for a in allowed}
     if key.lower().replace("-", "_") in folded:
         return folded[key.lower().replace("-", "_")]
@@ -67,7 +73,7 @@ def suggest(key: str, allowed: Iterable[str]) -> str | None:
 
 
 def _key(key: str) -> str:
-    return f'"{key}"'
+    return f'"{shorten(key, 80)}"'
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:

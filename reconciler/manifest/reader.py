@@ -31,9 +31,13 @@ from reconciler.manifest.yamlnodes import (
     quote,
     scalar,
     settle_empty,
+    shorten,
     text_of,
 )
 
+MAX_PROBLEMS = 1000
+"""Problems kept per file; past it they are counted and one last problem says how many more (a
+file with a million bad keys is told in a second, not in a million lines)."""
 Path = tuple[Any, ...]  # a data path: ("powerpacks", "a", "numbers", 0)
 Slot = tuple["Node | None", Node]  # (the key node, or None for a list item; the value node)
 _MAP, _SEQ = Opaque("map"), Opaque("seq")
@@ -45,6 +49,7 @@ class NodeReader:
     def __init__(self, file: str, text: str):
         self.file = file
         self.problems: list[Problem] = []
+        self.dropped = 0  # problems past MAX_PROBLEMS, counted, not kept
         self.slots: dict[Path, Slot] = {}
         all_lines = lines(text)
         self.end = (len(all_lines), len(all_lines[-1]) + 1)  # where the last line ends
@@ -52,8 +57,16 @@ class NodeReader:
         self.budget = 4 * len(text) + 10_000
 
     def add(self, node: Node, path: str, message: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.dropped += 1
+            return
         line, col = min(at(node), self.end)  # an empty value at the very end is marked past it
         self.problems.append(Problem(self.file, line, col, path, message))
+
+    @property
+    def room(self) -> int:
+        """How many more problems are kept."""
+        return max(0, MAX_PROBLEMS - len(self.problems))
 
     def loc(self, node: Node) -> Loc:
         line, col = at(node)
@@ -125,7 +138,7 @@ class NodeReader:
                 self.add(key, _shown(path), message)
             elif name in firsts:
                 first = at(firsts[name])[0]
-                message = f'duplicate Powerpack "{name}" (first at line {first})'
+                message = f'duplicate Powerpack "{shorten(name, 80)}" (first at line {first})'
                 self.add(key, _shown((*path, name)), message)
             else:
                 firsts[name] = key

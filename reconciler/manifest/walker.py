@@ -27,11 +27,11 @@ from reconciler.core.vocab import DEFAULT_SERVICE, KINDS
 from reconciler.errors import ManifestError, Problem
 from reconciler.files import FileProblem, MiB, read_regular
 from reconciler.manifest.messages import Where, located, shown_path
-from reconciler.manifest.reader import NodeReader, Path
+from reconciler.manifest.reader import MAX_PROBLEMS, NodeReader, Path
 from reconciler.manifest.schema import ApplicationRef, ManifestFile, PowerpackSpec
 from reconciler.manifest.shapes import ROOT
 from reconciler.manifest.values import digits_as_written
-from reconciler.manifest.yamlnodes import compose, describe, scalar
+from reconciler.manifest.yamlnodes import compose, describe, scalar, shorten
 
 SUPPORTED_VERSION = ManifestFile.SUPPORTED_VERSION
 MANIFEST_LIMIT = 32 * MiB  # 5,000 Powerpacks with every field take about 1 MiB
@@ -100,13 +100,18 @@ class _Walker(NodeReader):
             file: ManifestFile | None = ManifestFile.model_validate(data)
         except ValidationError as e:
             errors: list[dict[str, Any]] = e.errors(include_url=False)  # type: ignore[assignment]
-            self.problems += located(errors, self.slots, self.file, self.end)
+            room = self.room
+            self.problems += located(errors[:room], self.slots, self.file, self.end)
+            self.dropped += max(0, len(errors) - room)
             for err in errors:
                 path = Where(tuple(err["loc"])).path
                 bad.update(path[:i] for i in range(len(path) + 1))
             file = None
         self.renames(data, bad)
         self.members(data, bad)
+        if self.dropped:
+            more = f"and {self.dropped:,} more problems, not shown: fix the first {MAX_PROBLEMS:,} "
+            self.problems.append(Problem(self.file, *self.end, "", more + "and validate again"))
         if self.problems or file is None:
             raise ManifestError(self.problems)
         return self.build(file, sha256)
@@ -118,7 +123,7 @@ class _Walker(NodeReader):
             return
         kind, value = scalar(node)
         if kind == "int" and value != SUPPORTED_VERSION:
-            shown_version = node.value
+            shown_version = shorten(node.value)
             message = f"unsupported version {shown_version}: this tool reads version 1"
             raise ManifestError([Problem(self.file, *at_(node), "version", message)])
 
@@ -143,11 +148,12 @@ class _Walker(NodeReader):
                 message = "is this Powerpack's own name: remove renamed_from"
             elif old in specs:
                 line = self.line(("powerpacks", old), key=True)
-                message = f'"{old}" is also a Powerpack in this file (line {line}): '
+                message = f'"{shorten(old, 80)}" is also a Powerpack in this file (line {line}): '
                 message += "a name cannot be both kept and renamed"
             elif old in used:
                 line = self.line(("powerpacks", used[old], "renamed_from"))
-                message = f'"{old}" is already renamed to "{used[old]}" (line {line})'
+                message = f'"{shorten(old, 80)}" is already renamed to "{shorten(used[old], 80)}" '
+                message += f"(line {line})"
             else:
                 used[old] = name
                 continue

@@ -205,6 +205,9 @@ def _hinted(text: str, e: MarkedYAMLError, line: int, col: int) -> tuple[int, in
     (`sticky_sender:true`), and a key indented deeper than the one above it."""
     rows = lines(text)
     problem = e.problem or ""
+    long_key = _long_key(rows, line, col, e.context_mark)
+    if long_key is not None:
+        return long_key
     if "could not find expected ':'" in problem or "found unexpected ':'" in problem:
         cmark = e.context_mark
         if cmark is not None and cmark.line < len(rows):
@@ -234,6 +237,8 @@ def _hinted(text: str, e: MarkedYAMLError, line: int, col: int) -> tuple[int, in
         len(rows[above]) - len(rows[above].lstrip(" ")),
     )
     key_above = _ROW_KEY.match(rows[above])
+    if key_above is not None and not _has_value(rows[above], key_above):
+        return None  # a key with its value below: not what made this one part of a value
     if indent > indent_above:
         than = f"{quote(key_above.group(1))} on line" if key_above else "line"
         hint = f"{quote(key)} is indented more than {than} {above + 1}: check the indentation"
@@ -244,17 +249,46 @@ def _hinted(text: str, e: MarkedYAMLError, line: int, col: int) -> tuple[int, in
     return line, at_col, hint
 
 
-_FLOW_KEY = re.compile(r".*?([A-Za-z_]+):\Z")
+MAX_KEY = 1024  # YAML reads at most this many characters of a key written `key: value`
+_KEY_START = re.compile(r"[{\[,]\s*")
+
+
+def _long_key(rows: list[str], line: int, col: int, cmark: Any) -> tuple[int, int, str] | None:
+    """A syntax error caused by a key longer than YAML allows for `key: value`."""
+    candidates = []
+    if 1 <= line <= len(rows):
+        head = rows[line - 1][: col - 1].rstrip()
+        starts = [m.end() for m in _KEY_START.finditer(head)]
+        start = starts[-1] if starts else len(head) - len(head.lstrip(" -?"))
+        candidates.append((line, start, head[start:]))
+    if cmark is not None and cmark.line < len(rows):
+        row = rows[cmark.line]
+        candidates.append((cmark.line + 1, cmark.column, row[cmark.column :].split(": ", 1)[0]))
+    for at_line, start, key in candidates:
+        if len(key) > MAX_KEY:
+            message = f"a key of {len(key):,} characters: YAML reads at most {MAX_KEY} before "
+            message += "the colon (write a longer one as `? key` on its own line, then `: value`)"
+            return at_line, start + 1, message
+    return None
+
+
+def _has_value(row: str, key: re.Match[str]) -> bool:
+    rest = row[key.end() :].strip()
+    return bool(rest) and not rest.startswith("#")
+
+
+_FLOW_KEY = re.compile(r"[A-Za-z_]{1,40}:\Z")  # bounded: a row may be megabytes long
 
 
 def _glued_flow_key(row: str, line: int, col: int) -> tuple[int, int, str] | None:
     """`{SMS:[...]}`: a known key, its colon, and a flow collection with no space between."""
-    m = _FLOW_KEY.match(row[: col - 1])
-    if m is None or m.group(1) not in ALL_KEYS:
+    head = row[max(0, col - 42) : col - 1]
+    m = _FLOW_KEY.search(head)
+    if m is None or m.group()[:-1] not in ALL_KEYS:
         return None
-    key, opener = m.group(1), row[col - 1 : col]
+    key, opener = m.group()[:-1], row[col - 1 : col]
     fix = f"add a space after the colon: `{key}: {opener}`"
-    return line, m.start(1) + 1, f"{quote(key + ':' + opener)}: {fix}"
+    return line, col - len(head) + m.start(), f"{quote(key + ':' + opener)}: {fix}"
 
 
 def _deeper_key(rows: list[str], line: int, col: int) -> tuple[int, int, str] | None:
@@ -354,12 +388,19 @@ def scalar(node: ScalarNode) -> tuple[str, Any]:
     return "bad-tag", tag
 
 
+INT_DIGITS = 100
+"""Longer integers are not converted (no field takes one; Python refuses past 4,300 digits and is
+slow well before): their kind is "int", their value None, their text kept."""
+
+
 def _typed(text: str) -> tuple[str, Any]:
     if _NULL.fullmatch(text):
         return "null", None
     if _BOOL.fullmatch(text):
         return "bool", text.lower() == "true"
     if _INT.fullmatch(text):
+        if len(text) > INT_DIGITS:
+            return "int", None
         return "int", int(text, 0) if text[:2] in ("0o", "0x") else int(text)
     if _FLOAT.fullmatch(text):
         return "float", text  # no field takes a float: only its kind matters
@@ -383,9 +424,9 @@ def describe(node: Node) -> str:
     if kind == "bool":
         return "true" if value else "false"
     if kind in ("int", "float"):
-        return f"the number {node.value}"
+        return f"the number {shorten(node.value)}"
     if kind == "bad-tag":
-        return f"a value tagged {value}"
+        return f"a value tagged {shorten(value)}"
     return f"the string {quote(value)}{glued_hint(node)}"
 
 
@@ -417,8 +458,13 @@ def _first_word(text: str) -> str:
     return words[0] if len(words) > 1 and ":" in text else text[:40]
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """A value as a message shows it: cut with an ellipsis past `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def quote(text: str, limit: int = 40) -> str:
-    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    shown = shorten(text, limit)
     return '"' + shown.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
