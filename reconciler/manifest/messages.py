@@ -10,7 +10,6 @@ only the node knows; pydantic says what is wrong, the node says how to fix it.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,7 +20,7 @@ from reconciler.core.vocab import COUNTRIES, SENDER_TYPES, SERVICES
 from reconciler.errors import Problem
 from reconciler.manifest import schema
 from reconciler.manifest.keys import DEFAULTS_KEYS, POWERPACK_KEYS, POWERPACK_ONLY_KEYS, ROOT_KEYS
-from reconciler.manifest.names import name_problem
+from reconciler.manifest.names import name_problem, powerpack_name_problem, shown
 from reconciler.manifest.shapes import ROOT, Shape
 from reconciler.manifest.yamlnodes import (
     at,
@@ -29,7 +28,6 @@ from reconciler.manifest.yamlnodes import (
     glued_fix,
     quote,
     scalar,
-    shorten,
     text_of,
 )
 
@@ -42,11 +40,12 @@ _SEPARATORS = re.compile(r"[\s().\-/]")
 
 
 def join(path: str, key: str) -> str:
-    """Extend a dotted path; keys that are not simple words are quoted, long ones cut."""
-    if len(key) > _PATH_KEY:
-        key = key[: _PATH_KEY - 1] + "…"
-    shown = key if _SIMPLE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
-    return f"{path}.{shown}" if path else shown
+    """Extend a dotted path; keys that are not simple words are quoted, with invisible characters
+    escaped (`powerpacks."ops\\u200b"`), and long ones cut."""
+    if _SIMPLE_KEY.fullmatch(key) and len(key) <= _PATH_KEY:
+        return f"{path}.{key}" if path else key
+    shown_key = shown(key, _PATH_KEY)
+    return f"{path}.{shown_key}" if path else shown_key
 
 
 def shown_path(path: Iterable[Any]) -> str:
@@ -73,7 +72,7 @@ def suggest(key: str, allowed: Iterable[str]) -> str | None:
 
 
 def _key(key: str) -> str:
-    return f'"{shorten(key, 80)}"'
+    return shown(key, 80)
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:
@@ -190,12 +189,12 @@ def string(node: Node) -> str:
     return f"must be a string{hint}; found {describe(node)}"
 
 
-def text(node: Node, error: str) -> str:
-    """An id, an application name or a former name."""
+def text(node: Node, error: str, lenient: bool) -> str:
+    """An id or application name (strict), or a Powerpack's former name (lenient)."""
     value = text_of(node)
     if error == "string_type" or value is None:
         return string(node)
-    return name_problem(value) or "is not valid"
+    return (powerpack_name_problem(value) if lenient else name_problem(value)) or "is not valid"
 
 
 def version(node: Node) -> str:
@@ -400,7 +399,7 @@ def _message(
     if where.key:
         assert key_node is not None
         name = str(path[-1])
-        return key_node, shown_at, f"the Powerpack name {name_problem(name)}"
+        return key_node, shown_at, f"the Powerpack name {powerpack_name_problem(name)}"
     shape = where.shape
     union = where.union if shape is None or shape.kind == "leaf" else None
     if shape is not None and shape.kind == "union":
@@ -459,7 +458,7 @@ def _leaf_problem(shape: Shape, node: Node, error: dict[str, Any]) -> str:
     if read == "service":
         return choice(node, shape.choices)
     if read in ("text", "name"):
-        return text(node, error["type"])
+        return text(node, error["type"], lenient=read == "name")
     if read == "digits":
         assert shape.read is not None
         return digits(node, shape.read)

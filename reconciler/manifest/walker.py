@@ -8,7 +8,8 @@ One pass, four steps:
 3. `ManifestFile.model_validate` (`schema.py`, the one declaration of the format) judges it, and
    `messages.located` tells each error at its node, with its hints.
 4. The rules across Powerpacks, which no schema can say (a rename claiming a kept name, a number
-   in two pools), then the `Manifest`.
+   in two pools), then the `Manifest`, with its warnings (Powerpack names likely not meant as
+   written: see names.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from reconciler.core.vocab import DEFAULT_SERVICE, KINDS
 from reconciler.errors import ManifestError, Problem
 from reconciler.files import FileProblem, MiB, read_regular
 from reconciler.manifest.messages import Where, located, shown_path
+from reconciler.manifest.names import name_warning, powerpack_name_problem, shown
 from reconciler.manifest.reader import MAX_PROBLEMS, NodeReader, Path
 from reconciler.manifest.schema import ApplicationRef, ManifestFile, PowerpackSpec
 from reconciler.manifest.shapes import ROOT
@@ -35,6 +37,14 @@ from reconciler.manifest.yamlnodes import compose, describe, scalar, shorten
 
 SUPPORTED_VERSION = ManifestFile.SUPPORTED_VERSION
 MANIFEST_LIMIT = 32 * MiB  # 5,000 Powerpacks with every field take about 1 MiB
+
+
+class InvalidManifest(ManifestError):
+    """A ManifestError that also carries the file's warnings (validate shows both)."""
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
+        super().__init__(problems)
+        self.warnings = sorted(warnings or [], key=lambda p: (p.file, p.line, p.col, p.path))
 
 
 def load_manifest(path: str) -> Manifest:
@@ -112,9 +122,10 @@ class _Walker(NodeReader):
         if self.dropped:
             more = f"and {self.dropped:,} more problems, not shown: fix the first {MAX_PROBLEMS:,} "
             self.problems.append(Problem(self.file, *self.end, "", more + "and validate again"))
+        warnings = self.warnings(data)
         if self.problems or file is None:
-            raise ManifestError(self.problems)
-        return self.build(file, sha256)
+            raise InvalidManifest(self.problems, warnings)
+        return self.build(file, sha256, warnings)
 
     def version_gate(self, data: dict[str, Any]) -> None:
         """A file of another (future) format is not read further: its rules may differ."""
@@ -192,9 +203,36 @@ class _Walker(NodeReader):
         key_node, node = self.slots[path]
         return at_(key_node if key and key_node is not None else node)[0]
 
+    # --- warnings ---------------------------------------------------------------------------
+
+    def warnings(self, data: dict[str, Any]) -> list[Problem]:
+        """Located, not fatal: Powerpack names (and former names) that are likely a slip."""
+        found = []
+        for name, spec in self._powerpacks(data).items():
+            reason = None if powerpack_name_problem(name) else name_warning(name)
+            if reason:
+                where: Path = ("powerpacks", name)
+                message = (
+                    f"the Powerpack name {shown(name)} {reason}: it is used exactly as written"
+                )
+                found.append(self.problem_at(where, message, key=True))
+            old = spec.get("renamed_from") if isinstance(spec, dict) else None
+            if isinstance(old, str) and not powerpack_name_problem(old):
+                reason = name_warning(old)
+                if reason:
+                    where = ("powerpacks", name, "renamed_from")
+                    message = f"the former name {shown(old)} {reason}: it is matched exactly"
+                    found.append(self.problem_at(where, message))
+        return found
+
+    def problem_at(self, path: Path, message: str, key: bool = False) -> Problem:
+        key_node, node = self.slots[path]
+        line, col = min(at_(key_node if key and key_node is not None else node), self.end)
+        return Problem(self.file, line, col, shown_path(path), message)
+
     # --- the Manifest -------------------------------------------------------------------------
 
-    def build(self, file: ManifestFile, sha256: str) -> Manifest:
+    def build(self, file: ManifestFile, sha256: str, warnings: list[Problem]) -> Manifest:
         defaults = self.shared(file.defaults, ("defaults",)) if file.defaults else {}
         powerpacks = {}
         for name, spec in (file.powerpacks or {}).items():
@@ -213,6 +251,7 @@ class _Walker(NodeReader):
             guards_loc=self.value_loc(("guards",)),
             account=(account,) if isinstance(account, str) else tuple(account or ()),
             account_loc=self.value_loc(("account",)),
+            warnings=tuple(warnings),
         )
 
     def members_of(

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from reconciler.core.models import AppLink, Guards, Manifest, Member
 from reconciler.errors import ManifestError
-from reconciler.manifest import parse_manifest
+from reconciler.manifest import name_warning, parse_manifest, powerpack_name_problem
 from reconciler.manifest.schema import manifest_json_schema
 from reconciler.manifest.yamlnodes import LINE_BREAK
 
@@ -69,12 +69,18 @@ def mostly(good: st.SearchStrategy[Any], bad: st.SearchStrategy[Any]) -> st.Sear
 
 
 odd_names = st.text(alphabet="ab -.é\t\u00a0", max_size=4)
-names = mostly(st.sampled_from(["a", "b", "c", "x y", "2024"]), odd_names)
+# Names a Powerpack may have without a warning, or may not have at all ("", "\t"). The names that
+# are accepted with a warning have their own property below (shared strategies stay warning-free:
+# tests/reliability expects a valid file to print nothing on stderr).
+odd_keys = odd_names.filter(lambda n: powerpack_name_problem(n) is not None or not name_warning(n))
+names = mostly(st.sampled_from(["a", "b", "c", "x y", "2024"]), odd_keys)
+WARNED = [" a", "b ", "ops\u200b", "p\u0430yments", "cafe\u0301", "a\tb", "x\u2028y", "\u202eadmin"]
+warned_names = st.sampled_from(WARNED)
 # JSON Schema counts 1.0 as an integer, YAML does not (see BEYOND_SCHEMA in test_schema.py).
 floats = st.floats(allow_nan=False).filter(lambda f: not f.is_integer())
 junk = st.recursive(
     st.none() | st.booleans() | st.integers(-2, 3) | floats | odd_names,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(odd_names, inner, max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(odd_keys, inner, max_size=3),
     max_leaves=6,
 )
 text_value = mostly(names | st.integers(0, 99), st.integers(-1, 0) | junk)
@@ -150,7 +156,7 @@ manifests = mostly(near_valid, wild)
 
 
 def render(data: Any, style: str) -> str:
-    if style == "json":
+    if style.startswith("json"):
         return json.dumps(data, ensure_ascii=style == "json-ascii")
     out = io.StringIO()
     yaml = YAML(typ="safe", pure=True)
@@ -257,3 +263,26 @@ def test_random_structures_agree_with_schema_long(data: dict[str, Any], style: s
 @given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=3), max_size=60).map("".join))
 def test_yaml_like_text_long(text: str) -> None:
     check(text)
+
+
+@QUICK
+@given(
+    st.dictionaries(names | warned_names, st.none() | st.just({"renamed_from": "old"}), max_size=4),
+    # Not raw JSON: libyaml reads a raw U+2028 in a quoted key as a line break (YAML 1.1 does).
+    st.sampled_from(["json-ascii", "block", "flow"]),
+)
+def test_odd_names_are_accepted_with_a_located_warning(pps: dict[str, Any], style: str) -> None:
+    """Any name but an empty or blank one is a valid key (the schema agrees); each name likely not
+    meant as written earns one warning, at its key, and the others none."""
+    data = {"version": 1, "powerpacks": pps}
+    if sum(1 for s in pps.values() if s) > 1:
+        data["powerpacks"] = {n: None for n in pps}  # one `renamed_from: old` at most
+    manifest = check(render(data, style))
+    schema_ok = jsonschema.Draft202012Validator(manifest_json_schema()).is_valid(data)
+    assert (manifest is not None) == schema_ok
+    if manifest is None:
+        return
+    warned = {w.path for w in manifest.warnings}
+    odd = {n for n in data["powerpacks"] if n in WARNED}
+    assert len(warned) == len(odd) == len(manifest.warnings)
+    assert all(w.message.startswith("the Powerpack name ") for w in manifest.warnings)

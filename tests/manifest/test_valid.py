@@ -225,3 +225,34 @@ def test_a_colon_inside_a_flow_scalar_is_yaml_1_2(
     (pp,) = load(text).values()
     assert pp.application == AppLink(kind="xml", name="Replies:EU:2")
     assert pp.field_locs["application"] == Loc(file="m.yaml", line=3, col=20)
+
+
+ODD_NAMES = [
+    " leading", "trailing ", "two\nlines", "ops\u200b", "p\u0430yments", "cafe\u0301",
+    "no\u00a0break", "tab\there", "\u202eadmin", "x\u2028y", "nel\x85", "bom\ufeff",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ODD_NAMES, ids=ascii)
+def test_odd_live_names_round_trip_with_a_warning(name: str) -> None:
+    """An odd live name, written double-quoted by export's YAML writer, reads back as that very
+    name, with one warning at its key: `export` can write such a Powerpack instead of refusing
+    the account. (Double quotes matter: unquoted, ruamel writes NEL raw, and reading folds it.)"""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Quoted
+
+    from reconciler.export.build import dump, new_yaml
+
+    body = {"renamed_from": Quoted(name + "-old")}
+    doc = CommentedMap(version=1, powerpacks=CommentedMap({Quoted(name): body}))
+    manifest = parse_manifest(dump(doc, new_yaml()), "m.yaml")
+    assert list(manifest.powerpacks) == [name]
+    assert manifest.powerpacks[name].renamed_from == name + "-old"
+    first, *_ = manifest.warnings
+    assert first.line == 3 and first.message.startswith("the Powerpack name ")
+    assert all("\n" not in w.message and "\u2028" not in w.message for w in manifest.warnings)
+
+
+def test_ordinary_names_are_quiet() -> None:
+    text = 'version: 1\npowerpacks:\n  "Ops": {}\n  Marketing US: {}\n  café: {}\n  "Ωμέγα": {}\n'
+    assert parse_manifest(text, "m.yaml").warnings == ()
