@@ -92,3 +92,30 @@ def test_schema_rejects_the_bad_cases(case: Path) -> None:
 def test_schema_accepts_the_warned_cases(case: Path) -> None:
     """A warning is not an error: odd Powerpack names are valid for editors too."""
     assert list(validator().iter_errors(as_json(case))) == []
+
+
+def test_the_models_spell_the_shared_vocabulary() -> None:
+    """Was an import-time assert (gone under python -O): the file models name the countries,
+    services, member services and guard defaults of reconciler.core."""
+    from typing import get_args
+
+    from reconciler.core.models import DesiredPowerpack, Guards
+    from reconciler.core.vocab import COUNTRIES, KINDS, MEMBER_SERVICES, SERVICES
+    from reconciler.manifest import keys, schema
+
+    assert tuple(schema.NumberPriority.model_fields) == COUNTRIES
+    assert tuple(schema.ServiceOrders.model_fields) == SERVICES
+    assert get_args(schema.NumberEntry.model_fields["service"].annotation) == MEMBER_SERVICES
+    guards = schema.GuardsSpec()
+    assert Guards(**guards.model_dump()) == Guards()
+    assert set(KINDS) < set(keys.POWERPACK_ONLY_KEYS)
+    # Every Powerpack key lands in a DesiredPowerpack field of the same name.
+    assert set(keys.POWERPACK_KEYS) <= set(DesiredPowerpack.model_fields)
+
+
+def test_key_lists_come_from_the_models() -> None:
+    from reconciler.manifest import keys, schema
+
+    assert tuple(schema.ManifestFile.model_fields) == keys.ROOT_KEYS
+    assert keys.POWERPACK_KEYS[: len(keys.DEFAULTS_KEYS)] == keys.DEFAULTS_KEYS
+    assert "renamed_from" in keys.POWERPACK_ONLY_KEYS and "protect" in keys.POWERPACK_ONLY_KEYS
