@@ -259,6 +259,8 @@ def integer(node: Node, error: dict[str, Any]) -> str:
         return f"must be {ctx['ge']} or more; found {describe(node)}"
     if kind == "less_than_equal":
         return f"must be {ctx['le']} or less; found {describe(node)}"
+    if isinstance(node, ScalarNode) and scalar(node) == ("int", None):  # past INT_DIGITS
+        return f"is far too large ({len(node.value):,} characters); found {describe(node)}"
     hint = ": write it without quotes" if isinstance(written, str) and written.isdigit() else ""
     return f"must be a whole number; found {describe(node)}{hint}"
 

@@ -89,7 +89,9 @@ def test_the_int_string_limit_is_a_located_error_not_a_traceback() -> None:
     )
     with pytest.raises(ManifestError) as info:
         parse_manifest(f"version: 1\nguards: {{min_managed: {big}}}\npowerpacks: {{}}\n", "m.yaml")
-    assert "guards.min_managed: must be a whole number; found the number 9999" in str(info.value)
+    assert "guards.min_managed: is far too large (4,301 characters); found the number 9999" in str(
+        info.value
+    )
     text = f"version: 1\npowerpacks:\n  a: {{application: {{type: xml, id: {big}}}}}\n"
     (pp,) = parse_manifest(text, "m.yaml").powerpacks.values()
     assert pp.application is not None and pp.application.id == big  # digits are text, any length
