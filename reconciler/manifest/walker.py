@@ -233,12 +233,14 @@ class _Walker(NodeReader):
     # --- the Manifest -------------------------------------------------------------------------
 
     def build(self, file: ManifestFile, sha256: str, warnings: list[Problem]) -> Manifest:
-        defaults = self.shared(file.defaults, ("defaults",)) if file.defaults else {}
+        unused: dict[str, Loc] = {}  # `defaults` holds no pool members
+        defaults = self.given_fields(file.defaults, ("defaults",), unused) if file.defaults else {}
         powerpacks = {}
         for name, spec in (file.powerpacks or {}).items():
-            where = ("powerpacks", name)
-            own = self.shared(spec, where) if spec is not None else {}
-            powerpacks[name] = self.desired(name, where, spec, {**defaults, **own})
+            where: Path = ("powerpacks", name)
+            locs: dict[str, Loc] = {}
+            own = self.given_fields(spec, where, locs) if spec is not None else {}
+            powerpacks[name] = self.desired(name, where, {**defaults, **own}, locs)
         account = file.account
         return Manifest(
             path=self.file,
@@ -281,52 +283,45 @@ class _Walker(NodeReader):
     def value_loc(self, path: Path) -> Loc | None:
         return self.loc(self.slots[path][1]) if path in self.slots else None
 
-    def shared(self, spec: Any, where: Path) -> dict[str, tuple[Any, Loc]]:
-        """The fields shared with `defaults`, flat: "sticky_sender", "number_priority.US.SMS"."""
+    def given_fields(
+        self, spec: Any, where: Path, locs: dict[str, Loc]
+    ) -> dict[str, tuple[Any, Loc]]:
+        """The fields a spec sets, flat and with their places: "sticky_sender", "application",
+        "number_priority.US.SMS", "numbers". A key of a plain type needs nothing here; the pool
+        members' own places go into `locs` ("numbers.14155550100")."""
         out: dict[str, tuple[Any, Loc]] = {}
-        given = spec.model_fields_set
-        for key in ("sticky_sender", "local_connect"):
-            if key in given:
-                out[key] = (getattr(spec, key), self.value_at(where, key))
-        if "application" in given:
-            app = spec.application
-            link = (
-                AppLink(kind="none")
-                if not isinstance(app, ApplicationRef)
-                else AppLink(kind=app.type, id=app.id, name=app.name)
-            )
-            out["application"] = (link, self.value_at(where, "application"))
-        if "number_priority" in given:
-            for country, services in spec.number_priority:
-                if services is None:
-                    continue
-                for service in services.model_fields_set:
-                    cell = (*where, "number_priority", country, service)
-                    order = tuple(getattr(services, service))
-                    loc = self.loc(self.slots[cell][1])
-                    out[f"number_priority.{country}.{service}"] = (order, loc)
+        for key in spec.model_fields_set:
+            value = getattr(spec, key)
+            if key == "number_priority":
+                for country, services in value:
+                    for service in services.model_fields_set if services else ():
+                        cell = (*where, key, country, service)
+                        order = tuple(getattr(services, service))
+                        out[f"{key}.{country}.{service}"] = (order, self.loc(self.slots[cell][1]))
+            elif key in KINDS:
+                out[key] = (self.members_of(spec, where, key, locs), locs[key])
+            elif key == "application":
+                link = (
+                    AppLink(kind=value.type, id=value.id, name=value.name)
+                    if isinstance(value, ApplicationRef)
+                    else AppLink(kind="none")
+                )
+                out[key] = (link, self.value_at(where, key))
+            else:
+                out[key] = (value, self.value_at(where, key))
         return out
 
     def desired(
-        self, name: str, where: Path, spec: PowerpackSpec | None, merged: dict[str, Any]
+        self, name: str, where: Path, fields: dict[str, tuple[Any, Loc]], locs: dict[str, Loc]
     ) -> DesiredPowerpack:
+        """One Powerpack from its fields, `defaults` first and its own on top."""
         matrix = {
             key.split(".", 1)[1]: value
-            for key, (value, _) in merged.items()
+            for key, (value, _) in fields.items()
             if key.startswith("number_priority.")
         }
-        values = {key: value for key, (value, _) in merged.items() if "." not in key}
-        locs = {key: loc for key, (_, loc) in merged.items()}
-        given = spec.model_fields_set if spec is not None else set()
-        if spec is not None and "renamed_from" in given:
-            values["renamed_from"] = spec.renamed_from
-            locs["renamed_from"] = self.value_at(where, "renamed_from")
-        if spec is not None and "protect" in given:
-            values["protect"] = spec.protect
-            locs["protect"] = self.value_at(where, "protect")
-        for kind in KINDS:
-            if spec is not None and kind in given:
-                values[kind] = self.members_of(spec, where, kind, locs)
+        values = {key: value for key, (value, _) in fields.items() if "." not in key}
+        locs.update({key: loc for key, (_, loc) in fields.items()})
         key_node = self.slots[where][0]
         assert key_node is not None
         return DesiredPowerpack(
