@@ -84,6 +84,8 @@ junk = st.recursive(
     max_leaves=6,
 )
 text_value = mostly(names | st.integers(0, 99), st.integers(-1, 0) | junk)
+# Application ids and names are strict: " a" is an error there (never a warning).
+app_text = mostly(names | st.integers(0, 99), odd_names | st.integers(-1, 0) | junk)
 bad_order = st.lists(st.sampled_from([*SENDERS, "Longcode"]), max_size=4) | junk
 order = mostly(st.permutations(SENDERS).map(list), bad_order)
 services = mostly(st.sampled_from(["SMS", "MMS"]), st.sampled_from(["sms", "RCS"]))
@@ -92,8 +94,8 @@ countries = mostly(st.sampled_from(["US", "CA"]), st.sampled_from(["us", "GB"]))
 priority = mostly(st.dictionaries(countries, cells, max_size=2), junk)
 app_type = mostly(st.sampled_from(["xml", "phlo", "XML", "Phlo"]), st.just("sip") | junk)
 app_mapping = st.fixed_dictionaries(
-    {"type": app_type}, optional={"id": text_value, "name": text_value}
-) | st.fixed_dictionaries({}, optional={"id": text_value, "url": junk})
+    {"type": app_type}, optional={"id": app_text, "name": app_text}
+) | st.fixed_dictionaries({}, optional={"id": app_text, "url": junk})
 application = mostly(st.just("none") | app_mapping, st.sampled_from(["None", None]) | junk)
 common = {
     "sticky_sender": mostly(st.booleans(), junk),
