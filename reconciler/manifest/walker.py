@@ -27,15 +27,21 @@ from reconciler.core.models import AppLink, DesiredPowerpack, Guards, Loc, Manif
 from reconciler.core.vocab import DEFAULT_SERVICE, KINDS
 from reconciler.errors import ManifestError, Problem
 from reconciler.files import FileProblem, MiB, read_regular
-from reconciler.manifest.messages import Where, located, shown_path
+from reconciler.manifest.messages import Where, located, shown_path, unknown_key
 from reconciler.manifest.names import name_warning, powerpack_name_problem, shown
 from reconciler.manifest.reader import MAX_PROBLEMS, NodeReader, Path
 from reconciler.manifest.schema import ApplicationRef, ManifestFile, PowerpackSpec
-from reconciler.manifest.shapes import ROOT
+from reconciler.manifest.shapes import ROOT, Key, Shape
 from reconciler.manifest.values import digits_as_written
 from reconciler.manifest.yamlnodes import compose, describe, scalar, shorten
 
 SUPPORTED_VERSION = ManifestFile.SUPPORTED_VERSION
+# The top level alone: each known key's value is read as a scalar and no deeper.
+_TOP_LEVEL = Shape(
+    "model",
+    model=ManifestFile,
+    fields={k: Key(k, Shape("leaf"), f.required) for k, f in ROOT.fields.items()},
+)
 MANIFEST_LIMIT = 32 * MiB  # 5,000 Powerpacks with every field take about 1 MiB
 
 
@@ -103,8 +109,8 @@ class _Walker(NodeReader):
             found = describe(root)
             message = f"a manifest is a mapping with `version:` and `powerpacks:`; found {found}"
             raise ManifestError([Problem(self.file, *at_(root), "", message)])
+        self.version_gate(root)
         data = self.read(root, ROOT, ())
-        self.version_gate(data)
         bad: set[Path] = set()  # the data paths with an error at them or under them
         try:
             file: ManifestFile | None = ManifestFile.model_validate(data)
@@ -127,16 +133,23 @@ class _Walker(NodeReader):
             raise InvalidManifest(self.problems, warnings)
         return self.build(file, sha256, warnings)
 
-    def version_gate(self, data: dict[str, Any]) -> None:
-        """A file of another (future) format is not read further: its rules may differ."""
+    def version_gate(self, root: MappingNode) -> None:
+        """A file of another (future) format is not read past its top level: its rules may
+        differ. Its top-level keys are still checked (a misspelled `powerpacks` is one)."""
+        top = self.fields(root, _TOP_LEVEL, ())
         node = self.slots.get(("version",), (None, None))[1]
-        if not isinstance(node, ScalarNode):
-            return
-        kind, value = scalar(node)
-        if kind == "int" and value != SUPPORTED_VERSION:
-            shown_version = shorten(node.value)
-            message = f"unsupported version {shown_version}: this tool reads version 1"
-            raise ManifestError([Problem(self.file, *at_(node), "version", message)])
+        kind, value = scalar(node) if isinstance(node, ScalarNode) else ("", None)
+        if kind == "int" and value != SUPPORTED_VERSION and isinstance(node, ScalarNode):
+            message = f"unsupported version {shorten(node.value)}: this tool reads version 1"
+            self.add(node, "version", message)
+            for key in top:
+                if key not in ROOT.fields:
+                    key_node = self.slots[(key,)][0]
+                    assert key_node is not None
+                    self.add(key_node, shown_path((key,)), unknown_key(ManifestFile, key))
+            raise InvalidManifest(self.problems)
+        self.problems.clear()  # the whole read that follows finds these again
+        self.slots.clear()
 
     # --- across Powerpacks ----------------------------------------------------------------------
 

@@ -199,8 +199,9 @@ def yaml_problems(text: str, file: str, e: MarkedYAMLError) -> list[Problem]:
     return [Problem(file, line, col, "", "invalid YAML: " + message)]
 
 
-_KEY_HEAD = re.compile(r"(\s*)((?:-\s+)*)([^\s#][^#]*?)\s*")  # `  - key` before its colon
-_ROW_KEY = re.compile(r"\s*(?:-\s+)*([^\s#:][^:#]*?):(?:\s|$)")  # a row's `key: ...`
+_PROPS = r"(?:[!&][^\s]*\s+)*"  # a tag or an anchor before a key: `!tag key:`, `&a key:`
+_KEY_HEAD = re.compile(rf"(\s*(?:-\s+)*{_PROPS})([^\s#][^#]*?)\s*")  # `  - key` before its colon
+_ROW_KEY = re.compile(rf"\s*(?:-\s+)*{_PROPS}([^\s#:][^:#]*?):(?:\s|$)")  # a row's `key: ...`
 _GLUED_ROW = re.compile(r"(\s*(?:-\s+)*)(\S+)\s*(?:#.*)?")
 
 
@@ -235,7 +236,7 @@ def _hinted(text: str, e: MarkedYAMLError, line: int, col: int) -> tuple[int, in
     glued_above = _glued_row(rows, above)
     if glued_above is not None:
         return glued_above
-    key, at_col = head.group(3), len(head.group(1)) + len(head.group(2)) + 1
+    key, at_col = head.group(2), len(head.group(1)) + 1
     indent, indent_above = (
         len(row) - len(row.lstrip(" ")),
         len(rows[above]) - len(rows[above].lstrip(" ")),

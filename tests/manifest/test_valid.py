@@ -256,3 +256,18 @@ def test_odd_live_names_round_trip_with_a_warning(name: str) -> None:
 def test_ordinary_names_are_quiet() -> None:
     text = 'version: 1\npowerpacks:\n  "Ops": {}\n  Marketing US: {}\n  café: {}\n  "Ωμέγα": {}\n'
     assert parse_manifest(text, "m.yaml").warnings == ()
+
+
+def test_a_future_version_still_gets_its_top_level_keys_checked() -> None:
+    """As before the models validated: a file of another version is not read past its top
+    level, but a misspelled top-level key is still told."""
+    from reconciler.errors import ManifestError
+
+    text = "version: 2\npowerpack:\n  a: {colour: blue}\nprune: 1\nprune: 2\n"
+    with pytest.raises(ManifestError) as info:
+        parse_manifest(text, "m.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "m.yaml:1:10: version: unsupported version 2: this tool reads version 1",
+        'm.yaml:2:1: powerpack: unknown key "powerpack": did you mean "powerpacks"?',
+        'm.yaml:5:1: prune: duplicate key "prune" (first at line 4)',
+    ]
