@@ -1,9 +1,12 @@
 """Benchmark: how long `validate` takes on large manifests (target: 5,000 Powerpacks under 2 s).
 
     .venv/bin/python benchmarks/validate_bench.py [--sizes 100,1000,5000] [--repeat 3] [--pure]
+        [--members N]
 
 Prints one row per size: the YAML parse alone, the whole load (parse + checks + models), and the
 `powerpacks validate -f FILE` command end to end (a fresh process, imports included).
+`--members N` gives every Powerpack N long codes, a toll-free number and a short code (pool
+members, checked once across the file); the default 0 keeps the manifest of earlier runs.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from reconciler.manifest.yamlnodes import compose
 ORDERS = ["[shortcode, tollfree, longcode]", "[tollfree, longcode, shortcode]"]
 
 
-def manifest_text(count: int) -> str:
+def manifest_text(count: int, members: int = 0) -> str:
     """A realistic manifest: shared defaults, and Powerpacks mixing every kind of field."""
     out = ["# yaml-language-server: $schema=powerpacks.schema.json", "version: 1", "prune: false"]
     out += ["defaults:", "  sticky_sender: true", "  local_connect: true", "powerpacks:"]
@@ -35,6 +38,11 @@ def manifest_text(count: int) -> str:
         out.append("    number_priority:")
         out.append(f"      US: {{SMS: {ORDERS[i % 2]}, MMS: {ORDERS[(i + 1) % 2]}}}")
         out.append(f"      CA:\n        SMS: {ORDERS[i % 2]}")
+        if members:
+            out.append("    numbers:")
+            out += [f'      - "1415{i:05d}{n:02d}"' for n in range(members)]
+            out.append(f'    tollfree: ["1888{i:07d}"]')
+            out.append(f'    shortcodes: ["{10000 + i}"]')
     return "\n".join(out) + "\n"
 
 
@@ -57,9 +65,9 @@ def best(repeat: int, step) -> float:  # type: ignore[no-untyped-def]
     return min(times)
 
 
-def measure(count: int, repeat: int, folder: Path) -> tuple[int, float, float, float]:
+def measure(count: int, repeat: int, folder: Path, members: int) -> tuple[int, float, float, float]:
     path = folder / f"m{count}.yaml"
-    text = manifest_text(count)
+    text = manifest_text(count, members)
     path.write_text(text, encoding="utf-8")
     parse = best(repeat, lambda: _compose_without_gc(text, str(path)))
     load = best(repeat, lambda: load_manifest(str(path)))
@@ -83,6 +91,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pure", action="store_true", help="force the pure-Python YAML parser")
+    parser.add_argument("--members", type=int, default=0, help="long codes per Powerpack")
     args = parser.parse_args()
     if args.pure:
         _force_pure_parser()
@@ -91,7 +100,7 @@ def main() -> None:
     print("{:>10} {:>7} {:>11} {:>14} {:>13}".format(*head))
     with tempfile.TemporaryDirectory() as tmp:
         for count in (int(s) for s in args.sizes.split(",")):
-            lines, parse, load, cli = measure(count, args.repeat, Path(tmp))
+            lines, parse, load, cli = measure(count, args.repeat, Path(tmp), args.members)
             print(f"{count:>10} {lines:>7} {parse:>10.3f}s {load:>13.3f}s {cli:>12.3f}s")
 
 

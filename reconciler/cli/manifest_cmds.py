@@ -10,6 +10,7 @@ from reconciler.cli.base import (
     DEFAULT_MANIFEST,
     EXIT_OK,
     cli,
+    err,
 )
 
 # --- validate / schema: offline manifest checks (no network, no credentials) ----------------------
@@ -26,7 +27,9 @@ from reconciler.cli.base import (
 )
 @click.argument("files", nargs=-1, metavar="[FILES]...")
 def validate_cmd(manifest_paths: tuple[str, ...], files: tuple[str, ...]) -> int:
-    """Check manifests offline: syntax, schema and semantic rules; every problem of every file."""
+    """Check manifests offline: syntax, schema and semantic rules; every problem of every file.
+
+    Warnings (a Powerpack name with invisible characters, say) go to stderr and don't fail."""
     from reconciler.errors import ManifestError
     from reconciler.manifest import load_manifest
 
@@ -36,12 +39,23 @@ def validate_cmd(manifest_paths: tuple[str, ...], files: tuple[str, ...]) -> int
         try:
             manifest = load_manifest(path)
         except ManifestError as e:
+            show_warnings(getattr(e, "warnings", ()))
             problems.extend(e.problems)
             continue
+        show_warnings(manifest.warnings)
         click.echo(valid_line(path, manifest))
     if problems:
         raise ManifestError(problems)
     return EXIT_OK
+
+
+def show_warnings(warnings: Any) -> None:
+    """`FILE:LINE:COL: path: warning: message`, one line each, on stderr."""
+    from reconciler.cli import one_line
+
+    for w in warnings:
+        where = f"{w.file}:{w.line}:{w.col}: " + (f"{w.path}: " if w.path else "")
+        err(one_line(f"{where}warning: {w.message}"))
 
 
 def valid_line(path: str, manifest: Any) -> str:

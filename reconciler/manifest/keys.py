@@ -1,25 +1,35 @@
-"""The manifest format's vocabulary: its keys and what a name may be. No pydantic here.
-
-`validate` imports only this, not the pydantic file models of `manifest_schema` (which build the
-JSON Schema and check at import that they list exactly these keys): it keeps startup fast.
-"""
+"""The manifest format's key lists, as the file models of `schema.py` declare them."""
 
 from __future__ import annotations
 
-ROOT_KEYS: tuple[str, ...] = ("version", "prune", "defaults", "powerpacks")
-DEFAULTS_KEYS: tuple[str, ...] = (
-    "sticky_sender",
-    "local_connect",
-    "application",
-    "number_priority",
+from reconciler.manifest.schema import (
+    ApplicationRef,
+    DefaultsSpec,
+    GuardsSpec,
+    ManifestFile,
+    NumberEntry,
+    NumberPriority,
+    PowerpackSpec,
+    ServiceOrders,
 )
-POWERPACK_KEYS: tuple[str, ...] = (*DEFAULTS_KEYS, "renamed_from")
-APPLICATION_KEYS: tuple[str, ...] = ("type", "id", "name")
 
-# A name: one line (no control characters), no blank at either end. Written with explicit classes so
-# Python's `re` (the walker, jsonschema) and editors' ECMA regexes read it the same way.
-CONTROL_CHARS = r"\x00-\x1f\x7f"
-BLANK_CHARS = r" \x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-NAME_PATTERN = (
-    f"^[^{CONTROL_CHARS}{BLANK_CHARS}]([^{CONTROL_CHARS}]*[^{CONTROL_CHARS}{BLANK_CHARS}])?$"
+ROOT_KEYS: tuple[str, ...] = tuple(ManifestFile.model_fields)
+DEFAULTS_KEYS: tuple[str, ...] = tuple(DefaultsSpec.model_fields)
+POWERPACK_KEYS: tuple[str, ...] = tuple(PowerpackSpec.model_fields)
+POWERPACK_ONLY_KEYS: tuple[str, ...] = tuple(k for k in POWERPACK_KEYS if k not in DEFAULTS_KEYS)
+APPLICATION_KEYS: tuple[str, ...] = tuple(ApplicationRef.model_fields)
+GUARD_KEYS: tuple[str, ...] = tuple(GuardsSpec.model_fields)
+MEMBER_KEYS: tuple[str, ...] = tuple(NumberEntry.model_fields)
+COUNTRY_KEYS: tuple[str, ...] = tuple(NumberPriority.model_fields)
+SERVICE_KEYS: tuple[str, ...] = tuple(ServiceOrders.model_fields)
+
+ALL_KEYS: frozenset[str] = frozenset(
+    ROOT_KEYS
+    + POWERPACK_KEYS
+    + APPLICATION_KEYS
+    + GUARD_KEYS
+    + MEMBER_KEYS
+    + COUNTRY_KEYS
+    + SERVICE_KEYS
 )
+"""Every key the format knows, at any level: `sticky_sender:true` is one glued to its value."""

@@ -1,8 +1,15 @@
 """The manifest: YAML file -> validated `Manifest`, every problem located, all reported at once.
 
-The walker reads ruamel nodes (see `manifest_yaml`) so each message can say `file:line:col: path`.
-Values are collected flat, keyed like the planner's `field_locs` ("sticky_sender",
-"number_priority.US.SMS"), which makes merging `defaults` one dict update per Powerpack.
+One pass, four steps:
+
+1. `yamlnodes.compose`: the YAML nodes, with the line and column of every key and value.
+2. `reader.NodeReader.read`: the file models' input, built from the nodes along the models'
+   shapes; what data cannot carry (duplicate keys, non-string names) is reported there.
+3. `ManifestFile.model_validate` (`schema.py`, the one declaration of the format) judges it, and
+   `messages.located` tells each error at its node, with its hints.
+4. The rules across Powerpacks, which no schema can say (a rename claiming a kept name, a number
+   in two pools), then the `Manifest`, with its warnings (Powerpack names likely not meant as
+   written: see names.py).
 """
 
 from __future__ import annotations
@@ -11,32 +18,39 @@ import contextlib
 import gc
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from pydantic import ValidationError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
-from reconciler.core.models import DesiredPowerpack, Loc, Manifest
+from reconciler.core.models import AppLink, DesiredPowerpack, Guards, Loc, Manifest, Member
+from reconciler.core.vocab import DEFAULT_SERVICE, KINDS
 from reconciler.errors import FileError, ManifestError, Problem
 from reconciler.files import MiB, read_regular
-from reconciler.manifest.keys import (
-    DEFAULTS_KEYS,
-    POWERPACK_KEYS,
-    ROOT_KEYS,
-)
-from reconciler.manifest.reader import (
-    NodeReader,
-    Pairs,
-    Spec,
-    defaults_unknown,
-    join,
-    name_problem,
-    powerpack_unknown,
-    root_unknown,
-    suggest,
-)
-from reconciler.manifest.yamlnodes import compose, describe, quote, scalar, text_of
+from reconciler.manifest.messages import Where, located, shown_path, unknown_key
+from reconciler.manifest.names import name_warning, powerpack_name_problem, shown
+from reconciler.manifest.reader import MAX_PROBLEMS, NodeReader, Path
+from reconciler.manifest.schema import ApplicationRef, ManifestFile, PowerpackSpec
+from reconciler.manifest.shapes import ROOT, Key, Shape
+from reconciler.manifest.values import digits_as_written
+from reconciler.manifest.yamlnodes import compose, describe, scalar, shorten
 
-SUPPORTED_VERSION = 1
+SUPPORTED_VERSION = ManifestFile.SUPPORTED_VERSION
+# The top level alone: each known key's value is read as a scalar and no deeper.
+_TOP_LEVEL = Shape(
+    "model",
+    model=ManifestFile,
+    fields={k: Key(k, Shape("leaf"), f.required) for k, f in ROOT.fields.items()},
+)
 MANIFEST_LIMIT = 32 * MiB  # 5,000 Powerpacks with every field take about 1 MiB
+
+
+class InvalidManifest(ManifestError):
+    """A ManifestError that also carries the file's warnings (validate shows both)."""
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
+        super().__init__(problems)
+        self.warnings = sorted(warnings or [], key=lambda p: (p.file, p.line, p.col, p.path))
 
 
 def load_manifest(path: str) -> Manifest:
@@ -84,185 +98,256 @@ def _parse_nodes(text: str, path: str, sha256: str) -> Manifest:
     if root is None or (isinstance(root, ScalarNode) and root.value == "" and not root.style):
         message = "the file is empty: a manifest needs `version: 1` and `powerpacks:`"
         raise ManifestError([Problem(path, 1, 1, "", message)])
-    walker = _Walker(path, text)
-    manifest = walker.manifest(root, sha256)
-    if walker.problems or manifest is None:
-        raise ManifestError(walker.problems)
-    return manifest
+    return _Walker(path, text).manifest(root, sha256)
 
 
 class _Walker(NodeReader):
-    """Walks the document once: the root, defaults, Powerpacks, renames."""
+    """Reads the document, validates it with the file models, checks what spans Powerpacks."""
 
-    # --- the document -----------------------------------------------------------------------
-
-    def manifest(self, root: Node, sha256: str) -> Manifest | None:
-        """The whole file; None when it cannot be read as a version 1 manifest at all."""
+    def manifest(self, root: Node, sha256: str) -> Manifest:
         if not isinstance(root, MappingNode):
             found = describe(root)
-            self.add(
-                root,
-                "",
-                f"a manifest is a mapping with `version:` and `powerpacks:`; found {found}",
-            )
-            return None
-        top = self.mapping(root, "", ROOT_KEYS, root_unknown)
-        if not self.version(root, top):
-            return None
-        prune = self.boolean(top["prune"][1], "prune") if "prune" in top else None
-        defaults = self.fields(top["defaults"][1], "defaults", True) if "defaults" in top else {}
-        if "powerpacks" not in top and not _misspelled(root, "powerpacks"):
-            self.add(root, "powerpacks", "missing: add `powerpacks:` with your Powerpacks under it")
-        specs = self.powerpacks(top["powerpacks"][1]) if "powerpacks" in top else {}
-        self.renames(specs)
-        powerpacks = {
-            name: _desired(name, loc, {**defaults, **own}) for name, (loc, own) in specs.items()
-        }
+            message = f"a manifest is a mapping with `version:` and `powerpacks:`; found {found}"
+            raise ManifestError([Problem(self.file, *at_(root), "", message)])
+        self.version_gate(root)
+        data = self.read(root, ROOT, ())
+        bad: set[Path] = set()  # the data paths with an error at them or under them
+        try:
+            file: ManifestFile | None = ManifestFile.model_validate(data)
+        except ValidationError as e:
+            errors: list[dict[str, Any]] = e.errors(include_url=False)  # type: ignore[assignment]
+            room = self.room
+            self.problems += located(errors[:room], self.slots, self.file, self.end)
+            self.dropped += max(0, len(errors) - room)
+            for err in errors:
+                path = Where(tuple(err["loc"])).path
+                bad.update(path[:i] for i in range(len(path) + 1))
+            file = None
+        self.renames(data, bad)
+        self.members(data, bad)
+        if self.dropped:
+            more = f"and {self.dropped:,} more problems, not shown: fix the first {MAX_PROBLEMS:,} "
+            self.problems.append(Problem(self.file, *self.end, "", more + "and validate again"))
+        warnings = self.warnings(data)
+        if self.problems or file is None:
+            raise InvalidManifest(self.problems, warnings)
+        return self.build(file, sha256, warnings)
+
+    def version_gate(self, root: MappingNode) -> None:
+        """A file of another (future) format is not read past its top level: its rules may
+        differ. Its top-level keys are still checked (a misspelled `powerpacks` is one)."""
+        top = self.fields(root, _TOP_LEVEL, ())
+        node = self.slots.get(("version",), (None, None))[1]
+        kind, value = scalar(node) if isinstance(node, ScalarNode) else ("", None)
+        if kind == "int" and value != SUPPORTED_VERSION and isinstance(node, ScalarNode):
+            message = f"unsupported version {shorten(node.value)}: this tool reads version 1"
+            self.add(node, "version", message)
+            for key in top:
+                if key not in ROOT.fields:
+                    key_node = self.slots[(key,)][0]
+                    assert key_node is not None
+                    self.add(key_node, shown_path((key,)), unknown_key(ManifestFile, key))
+            raise InvalidManifest(self.problems)
+        self.problems.clear()  # the whole read that follows finds these again
+        self.slots.clear()
+
+    # --- across Powerpacks ----------------------------------------------------------------------
+
+    def _powerpacks(self, data: dict[str, Any]) -> dict[str, Any]:
+        pps = data.get("powerpacks")
+        return pps if isinstance(pps, dict) else {}
+
+    def renames(self, data: dict[str, Any], bad: set[tuple[Any, ...]]) -> None:
+        """`renamed_from` must name no Powerpack of this file, and each old name only once."""
+        specs = self._powerpacks(data)
+        used: dict[str, str] = {}
+        for name, spec in specs.items():
+            if not isinstance(spec, dict) or "renamed_from" not in spec:
+                continue
+            where = ("powerpacks", name, "renamed_from")
+            old = digits_as_written(spec["renamed_from"])
+            if not isinstance(old, str) or where in bad:
+                continue
+            if old == name:
+                message = "is this Powerpack's own name: remove renamed_from"
+            elif old in specs:
+                line = self.line(("powerpacks", old), key=True)
+                message = f'"{shorten(old, 80)}" is also a Powerpack in this file (line {line}): '
+                message += "a name cannot be both kept and renamed"
+            elif old in used:
+                line = self.line(("powerpacks", used[old], "renamed_from"))
+                message = f'"{shorten(old, 80)}" is already renamed to "{shorten(used[old], 80)}" '
+                message += f"(line {line})"
+            else:
+                used[old] = name
+                continue
+            self.add(self.slots[where][1], shown_path(where), message)
+
+    def members(self, data: dict[str, Any], bad: set[tuple[Any, ...]]) -> None:
+        """A number or short code is declared once in the whole manifest."""
+        first: dict[str, Path] = {}
+        for name, spec in self._powerpacks(data).items():
+            if not isinstance(spec, dict):
+                continue
+            for kind in KINDS:
+                items = spec.get(kind)
+                if not isinstance(items, list):
+                    continue
+                for i, item in enumerate(items):
+                    where = ("powerpacks", name, kind, i)
+                    number = _member_number(item, kind)
+                    if number is None or where in bad:
+                        continue
+                    if number in first:
+                        was = first[number]
+                        line = self.line(was)
+                        if was[:3] == where[:3]:
+                            message = f'"{number}" is listed twice (first at line {line})'
+                        else:
+                            message = (
+                                f'"{number}" is already in {shown_path(was[:-1])} (line {line}): '
+                                "a number or short code is declared once in the manifest"
+                            )
+                        self.add(self.slots[where][1], shown_path(where), message)
+                    else:
+                        first[number] = where
+
+    def line(self, path: Path, key: bool = False) -> int:
+        key_node, node = self.slots[path]
+        return at_(key_node if key and key_node is not None else node)[0]
+
+    # --- warnings ---------------------------------------------------------------------------
+
+    def warnings(self, data: dict[str, Any]) -> list[Problem]:
+        """Located, not fatal: Powerpack names (and former names) that are likely a slip."""
+        found = []
+        for name, spec in self._powerpacks(data).items():
+            reason = None if powerpack_name_problem(name) else name_warning(name)
+            if reason:
+                where: Path = ("powerpacks", name)
+                message = (
+                    f"the Powerpack name {shown(name)} {reason}: it is used exactly as written"
+                )
+                found.append(self.problem_at(where, message, key=True))
+            old = spec.get("renamed_from") if isinstance(spec, dict) else None
+            if isinstance(old, str) and not powerpack_name_problem(old):
+                reason = name_warning(old)
+                if reason:
+                    where = ("powerpacks", name, "renamed_from")
+                    message = f"the former name {shown(old)} {reason}: it is matched exactly"
+                    found.append(self.problem_at(where, message))
+        return found
+
+    def problem_at(self, path: Path, message: str, key: bool = False) -> Problem:
+        key_node, node = self.slots[path]
+        line, col = min(at_(key_node if key and key_node is not None else node), self.end)
+        return Problem(self.file, line, col, shown_path(path), message)
+
+    # --- the Manifest -------------------------------------------------------------------------
+
+    def build(self, file: ManifestFile, sha256: str, warnings: list[Problem]) -> Manifest:
+        unused: dict[str, Loc] = {}  # `defaults` holds no pool members
+        defaults = self.given_fields(file.defaults, ("defaults",), unused) if file.defaults else {}
+        powerpacks = {}
+        for name, spec in (file.powerpacks or {}).items():
+            where: Path = ("powerpacks", name)
+            locs: dict[str, Loc] = {}
+            own = self.given_fields(spec, where, locs) if spec is not None else {}
+            powerpacks[name] = self.desired(name, where, {**defaults, **own}, locs)
+        account = file.account
         return Manifest(
             path=self.file,
             sha256=sha256,
             version=SUPPORTED_VERSION,
-            prune=bool(prune),
-            prune_loc=self.loc(top["prune"][1]) if "prune" in top else None,
+            prune=file.prune,
+            prune_loc=self.value_loc(("prune",)),
             powerpacks=powerpacks,
+            guards=Guards(**file.guards.model_dump()) if file.guards is not None else Guards(),
+            guards_loc=self.value_loc(("guards",)),
+            account=(account,) if isinstance(account, str) else tuple(account or ()),
+            account_loc=self.value_loc(("account",)),
+            warnings=tuple(warnings),
         )
 
-    def version(self, root: MappingNode, top: Pairs) -> bool:
-        """Check `version`; False when the file is of another (future) format: stop there."""
-        if "version" not in top:
-            if not _misspelled(root, "version"):
-                self.add(root, "version", "missing: add `version: 1` at the top of the file")
-            return True
-        node = top["version"][1]
-        kind, value = scalar(node) if isinstance(node, ScalarNode) else ("", None)
-        if kind == "int" and value == SUPPORTED_VERSION:
-            return True
-        if kind == "int":
-            self.add(node, "version", f"unsupported version {value}: this tool reads version 1")
-            return False
-        hint = " (without quotes)" if text_of(node) == "1" else ""
-        self.add(node, "version", f"must be the number 1{hint}; found {describe(node)}")
-        return True
-
-    def powerpacks(self, node: Node) -> dict[str, tuple[Loc, Spec]]:
-        """Name -> (where the name is, own fields); an empty or null body manages no field."""
-        if isinstance(node, ScalarNode) and scalar(node)[0] == "null":
-            return {}
-        if not isinstance(node, MappingNode):
-            hint = " (write `name:` keys, not `- ` items)" if isinstance(node, SequenceNode) else ""
-            self.add(
-                node,
-                "powerpacks",
-                f"must be a mapping of Powerpack names{hint}; found {describe(node)}",
-            )
-            return {}
-        specs: dict[str, tuple[Loc, Spec]] = {}
-        for key, body in self.pairs(node, "powerpacks"):
-            name = self.powerpack_name(key, specs)
-            if name is None:
-                continue
-            specs[name] = (self.loc(key), self.powerpack(name, key, body))
-        return specs
-
-    def powerpack_name(self, key: Node, seen: dict[str, tuple[Loc, Spec]]) -> str | None:
-        name = text_of(key)
-        if name is None:
-            hint = f" (quote it: {quote(key.value)})" if isinstance(key, ScalarNode) else ""
-            message = f"a Powerpack name must be a string{hint}; found {describe(key)}"
-            self.add(key, "powerpacks", message)
-            return None
-        path = join("powerpacks", name)
-        problem = name_problem(name)
-        if problem:
-            self.add(key, path, f"the Powerpack name {problem}")
-            return None
-        if name in seen:
-            self.add(
-                key, path, f'duplicate Powerpack "{name}" (first at line {seen[name][0].line})'
-            )
-            return None
-        return name
-
-    def powerpack(self, name: str, key: Node, body: Node) -> Spec:
-        path = join("powerpacks", name)
-        if isinstance(body, ScalarNode) and scalar(body)[0] == "null":
-            return {}
-        if not isinstance(body, MappingNode) and name in POWERPACK_KEYS:
-            self.add(
-                key, path, f'"{name}" is a field, not a Powerpack: indent it under a Powerpack'
-            )
-            return {}
-        if not isinstance(body, MappingNode):
-            self.add(body, path, f"must be a mapping of fields, or empty; found {describe(body)}")
-            return {}
-        return self.fields(body, path, False)
-
-    def fields(self, node: Node, path: str, is_defaults: bool) -> Spec:
-        """The managed fields of a Powerpack or of `defaults`; cells as "number_priority.US.SMS"."""
-        if is_defaults and isinstance(node, ScalarNode) and scalar(node)[0] == "null":
-            return {}
-        allowed = DEFAULTS_KEYS if is_defaults else POWERPACK_KEYS
-        unknown = defaults_unknown if is_defaults else powerpack_unknown
-        spec: Spec = {}
-        for key, (_, value) in self.mapping(node, path, allowed, unknown).items():
-            where = join(path, key)
-            if key == "number_priority":
-                spec.update(self.priority(value, where))
-                continue
-            read = {
-                "sticky_sender": self.boolean,
-                "local_connect": self.boolean,
-                "application": self.application,
-                "renamed_from": self.name,
-            }[key]
-            result = read(value, where)
-            if result is not None:
-                spec[key] = (result, self.loc(value))
-        return spec
-
-    def renames(self, specs: dict[str, tuple[Loc, Spec]]) -> None:
-        """`renamed_from` must name no Powerpack of this file, and each old name only once."""
-        used: dict[str, str] = {}
-        for name, (_, spec) in specs.items():
-            if "renamed_from" not in spec:
-                continue
-            old, loc = spec["renamed_from"]
-            path = join(join("powerpacks", name), "renamed_from")
-            if old == name:
-                message = "is this Powerpack's own name: remove renamed_from"
-            elif old in specs:
-                line = specs[old][0].line
-                message = f'"{old}" is also a Powerpack in this file (line {line}): '
-                message += "a name cannot be both kept and renamed"
-            elif old in used:
-                line = specs[used[old]][1]["renamed_from"][1].line
-                message = f'"{old}" is already renamed to "{used[old]}" (line {line})'
+    def members_of(
+        self, spec: PowerpackSpec, where: Path, kind: str, locs: dict[str, Loc]
+    ) -> tuple[Any, ...]:
+        """One kind of pool members; its key's place, and each member's, go into `locs`."""
+        path = (*where, kind)
+        key_node = self.slots[path][0]
+        assert key_node is not None
+        locs[kind] = self.loc(key_node)
+        members: list[Any] = []
+        for i, item in enumerate(getattr(spec, kind)):
+            number = item if isinstance(item, str) else item.number
+            locs[f"{kind}.{number}"] = self.value_at(where, kind, i)
+            if kind == "numbers":
+                service: Any = DEFAULT_SERVICE if isinstance(item, str) else item.service
+                members.append(Member(number=number, service=service))
             else:
-                used[old] = name
-                continue
-            self.problems.append(Problem(self.file, loc.line, loc.col, path, message))
+                members.append(number)
+        return tuple(members)
+
+    def value_at(self, where: Path, *key: Any) -> Loc:
+        """Where the value at `where` + `key` is written."""
+        path = (*where, *key)
+        return self.loc(self.slots[path][1])
+
+    def value_loc(self, path: Path) -> Loc | None:
+        return self.loc(self.slots[path][1]) if path in self.slots else None
+
+    def given_fields(
+        self, spec: Any, where: Path, locs: dict[str, Loc]
+    ) -> dict[str, tuple[Any, Loc]]:
+        """The fields a spec sets, flat and with their places: "sticky_sender", "application",
+        "number_priority.US.SMS", "numbers". A key of a plain type needs nothing here; the pool
+        members' own places go into `locs` ("numbers.14155550100")."""
+        out: dict[str, tuple[Any, Loc]] = {}
+        for key in spec.model_fields_set:
+            value = getattr(spec, key)
+            if key == "number_priority":
+                for country, services in value:
+                    for service in services.model_fields_set if services else ():
+                        cell = (*where, key, country, service)
+                        order = tuple(getattr(services, service))
+                        out[f"{key}.{country}.{service}"] = (order, self.loc(self.slots[cell][1]))
+            elif key in KINDS:
+                out[key] = (self.members_of(spec, where, key, locs), locs[key])
+            elif key == "application":
+                link = (
+                    AppLink(kind=value.type, id=value.id, name=value.name)
+                    if isinstance(value, ApplicationRef)
+                    else AppLink(kind="none")
+                )
+                out[key] = (link, self.value_at(where, key))
+            else:
+                out[key] = (value, self.value_at(where, key))
+        return out
+
+    def desired(
+        self, name: str, where: Path, fields: dict[str, tuple[Any, Loc]], locs: dict[str, Loc]
+    ) -> DesiredPowerpack:
+        """One Powerpack from its fields, `defaults` first and its own on top."""
+        matrix = {
+            key.split(".", 1)[1]: value
+            for key, (value, _) in fields.items()
+            if key.startswith("number_priority.")
+        }
+        values = {key: value for key, (value, _) in fields.items() if "." not in key}
+        locs.update({key: loc for key, (_, loc) in fields.items()})
+        key_node = self.slots[where][0]
+        assert key_node is not None
+        return DesiredPowerpack(
+            name=name, number_priority=matrix, loc=self.loc(key_node), field_locs=locs, **values
+        )
 
 
-def _misspelled(root: MappingNode, key: str) -> bool:
-    """Whether some unknown root key is a misspelling of `key` (already reported as such)."""
-    return any(
-        isinstance(k, ScalarNode) and k.value != key and suggest(str(k.value), ROOT_KEYS) == key
-        for k, _ in root.value
-    )
+def at_(node: Any) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _desired(name: str, loc: Loc, spec: Spec) -> DesiredPowerpack:
-    """One Powerpack from its merged fields (defaults first, its own on top)."""
-    matrix = {
-        key.split(".", 1)[1]: value
-        for key, (value, _) in spec.items()
-        if key.startswith("number_priority.")
-    }
-    values = {key: value for key, (value, _) in spec.items() if "." not in key}
-    return DesiredPowerpack(
-        name=name,
-        number_priority=matrix,
-        loc=loc,
-        field_locs={key: where for key, (_, where) in spec.items()},
-        **values,
-    )
+def _member_number(item: Any, kind: str) -> str | None:
+    """The number of a list item as the models normalise it; None when it isn't one."""
+    value = item.get("number") if isinstance(item, dict) and kind == "numbers" else item
+    value = digits_as_written(value, plus=kind != "shortcodes")
+    return value.removeprefix("+") if isinstance(value, str) else None

@@ -1,4 +1,6 @@
-"""Every bad manifest under cases/ fails with exactly the problems its `# expect:` lines list."""
+"""Every bad manifest under cases/ fails with exactly the problems its `# expect:` lines list (and
+the warnings its `# warn:` lines list); every manifest under warning_cases/ is valid, with exactly
+the warnings its `# warn:` lines list."""
 
 from __future__ import annotations
 
@@ -6,45 +8,67 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import ManifestError
+from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import load_manifest, parse_manifest
 from reconciler.manifest.yamlnodes import compose
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+WARNING_CASES = sorted((Path(__file__).parent / "warning_cases").glob("*.yaml"))
 
 
-def expected(case: Path) -> list[str]:
+def expected(case: Path, tag: str = "expect") -> list[str]:
     text = case.read_bytes().decode("utf-8", "replace")
-    return [
-        line[len("# expect: ") :] for line in text.splitlines() if line.startswith("# expect: ")
-    ]
+    mark = f"# {tag}: "
+    return [line[len(mark) :] for line in text.splitlines() if line.startswith(mark)]
+
+
+def shown(case: Path, found: tuple[Problem, ...] | list[Problem]) -> list[str]:
+    assert all(p.file == str(case) for p in found)
+    return [str(p)[len(str(case)) + 1 :] for p in found]
 
 
 def problems(case: Path) -> list[str]:
     with pytest.raises(ManifestError) as info:
         load_manifest(str(case))
-    assert all(p.file == str(case) for p in info.value.problems)
-    return [str(p)[len(str(case)) + 1 :] for p in info.value.problems]
+    return shown(case, info.value.problems)
+
+
+def warnings_of(case: Path) -> list[str]:
+    """The warnings of a file, valid or not (a ManifestError of the walker carries them)."""
+    try:
+        return shown(case, load_manifest(str(case)).warnings)
+    except ManifestError as e:
+        return shown(case, getattr(e, "warnings", []))
 
 
 def test_the_catalogue_covers_30_failures() -> None:
     assert len(CASES) >= 30
     assert all(expected(case) for case in CASES), "every case states what it expects"
+    assert len(WARNING_CASES) >= 5
+    assert all(expected(case, "warn") for case in WARNING_CASES), "every case states its warnings"
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_bad_manifest(case: Path) -> None:
     assert problems(case) == expected(case)
+    assert warnings_of(case) == expected(case, "warn")
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("case", WARNING_CASES, ids=lambda p: p.stem)
+def test_warned_manifest(case: Path) -> None:
+    manifest = load_manifest(str(case))  # valid: a warning never fails a file
+    assert shown(case, manifest.warnings) == expected(case, "warn")
+
+
+@pytest.mark.parametrize("case", CASES + WARNING_CASES, ids=lambda p: p.parent.name + "/" + p.stem)
 def test_pure_python_parser_agrees(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without ruamel.yaml.clib the same problems are found (YAML syntax wording may differ)."""
     import reconciler.manifest.yamlnodes as manifest_yaml
 
     want = expected(case)
     pure = _with_pure_parser(monkeypatch, manifest_yaml)
-    got = problems(case)
+    got = problems(case) if want else []
+    assert warnings_of(case) == expected(case, "warn")
     assert pure.called or case.stem in ("empty_file", "yaml_not_utf8")
     if "invalid YAML" in " ".join(want):
         assert [g.split(":")[0] for g in got] == [w.split(":")[0] for w in want]  # same lines

@@ -55,3 +55,30 @@ def test_schema_prints_the_published_file(tmp_path: Path) -> None:
     r = run("schema", cwd=tmp_path)
     assert r.returncode == 0
     assert r.stdout == (ROOT / "powerpacks.schema.json").read_text(encoding="utf-8")
+
+
+def test_warnings_go_to_stderr_and_do_not_fail(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.yaml"
+    odd.write_text('version: 1\npowerpacks:\n  "ops\\u200b": {}\n  "a\\u2028b": {}\n')
+    r = run("validate", str(odd), cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (0, f"{odd}: valid: 2 Powerpacks, prune off\n")
+    why = "holds invisible characters (control, format or non-ASCII space)"
+    assert r.stderr.splitlines() == [
+        f'{odd}:3:3: powerpacks."ops\\u200b": warning: the Powerpack name "ops\\u200b" {why}: '
+        "it is used exactly as written",
+        f'{odd}:4:3: powerpacks."a\\u2028b": warning: the Powerpack name "a\\u2028b" {why}: '
+        "it is used exactly as written",
+    ]
+
+
+def test_a_file_with_errors_shows_its_warnings_too(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('version: 1\npowerpacks:\n  " a": {sticky_sender: 1}\n')
+    r = run("validate", "-f", str(bad), cwd=tmp_path)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f'{bad}:3:3: powerpacks." a": warning: the Powerpack name " a" starts or ends with '
+        "whitespace: it is used exactly as written",
+        f'{bad}:3:25: powerpacks." a".sticky_sender: must be true or false; found the number 1',
+        "Error: 1 problem in the manifest",
+    ]
