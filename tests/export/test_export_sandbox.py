@@ -60,7 +60,15 @@ def test_merge_adopts_the_drift_keeps_pending_work_and_comments_and_is_stable(en
     ]
     assert changes == [
         ("update", "alerts", [("name", "alerts-old", "alerts")]),
-        ("create", "onboarding", [("sticky_sender", None, True), ("local_connect", None, True)]),
+        (
+            "create",
+            "onboarding",
+            [
+                ("sticky_sender", None, True),
+                ("local_connect", None, True),
+                ("numbers", [], [{"number": "13125550108", "service": "sms"}]),
+            ],
+        ),
     ]
 
     stamp = (env.cwd / "powerpacks.yaml").stat().st_mtime_ns
