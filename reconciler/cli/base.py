@@ -69,7 +69,7 @@ def err(message: str) -> None:
     click.echo(redact(message), err=True, color=color_enabled(sys.stderr))
 
 
-def no_color_option(f: Any) -> Any:
+def no_color_option(f: click.decorators.FC) -> click.decorators.FC:
     """`--no-color` on a command (also accepted before the command name)."""
 
     def set_flag(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from reconciler.core.models import Manifest
+    from reconciler.errors import Problem
 
 from reconciler.cli.base import (
     DEFAULT_MANIFEST,
@@ -49,7 +54,7 @@ def validate_cmd(manifest_paths: tuple[str, ...], files: tuple[str, ...]) -> int
     return EXIT_OK
 
 
-def show_warnings(warnings: Any) -> None:
+def show_warnings(warnings: Iterable[Problem]) -> None:
     """`FILE:LINE:COL: path: warning: message`, one line each, on stderr."""
     from reconciler.cli import one_line
 
@@ -58,7 +63,7 @@ def show_warnings(warnings: Any) -> None:
         err(one_line(f"{where}warning: {w.message}"))
 
 
-def valid_line(path: str, manifest: Any) -> str:
+def valid_line(path: str, manifest: Manifest) -> str:
     """`powerpacks.yaml: valid: 3 Powerpacks, 1 rename(s), prune off`."""
     count = len(manifest.powerpacks)
     renames = sum(1 for p in manifest.powerpacks.values() if p.renamed_from)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -24,14 +23,14 @@ def sandbox_group() -> None:
     """The bundled Plivo API emulator (state in .powerpacks/sandbox.json)."""
 
 
-def _state_option(f: Any) -> Any:
+def _state_option(f: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--state", "state_path", default=SANDBOX_STATE, show_default=True,
         type=click.Path(), help="The sandbox account's JSON state file.",
     )(f)  # fmt: skip
 
 
-def _rate_limit(text: str) -> Any:
+def _rate_limit(text: str) -> list[float] | str | None:
     """`300/5` -> [300, 5.0]; `off` -> None; `state` -> keep the state file's."""
     if text in ("state", "off"):
         return None if text == "off" else "state"

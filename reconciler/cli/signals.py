@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 _state: dict[str, Any] = {"deferred": False, "received": None, "cancel": []}
@@ -25,7 +26,7 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
-def _handle(signum: int, _frame: Any) -> None:
+def _handle(signum: int, _frame: FrameType | None) -> None:
     first = _state["received"] is None
     _state["received"] = _state["received"] or signum
     for cancel in list(_state["cancel"]):
