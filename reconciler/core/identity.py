@@ -9,6 +9,7 @@ only when exactly one application has it.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -148,14 +149,15 @@ def app_names(app_id: str, apps: tuple[LiveApplication, ...] | None) -> list[str
 
 # --- names that only look alike -------------------------------------------------------------------
 
-_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
-_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN")
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")  # the scripts whose letters pass for one another
+_WORD = re.compile(r"[^\W\d_]+")  # runs of letters (combining marks excluded: they are \W)
 # Letters of other scripts drawn like Latin ones (lower case: skeletons are case-folded).
 _CONFUSABLE = str.maketrans(
     {
         **dict(
             zip(
-                "\u0430\u0432\u0435\u0455\u0456\u0458\u043a\u043c\u043d\u043e\u0440\u0441\u0442\u0443\u0445\u0501\u051b\u051d\u04bb\u04cf",
+                "\u0430\u0432\u0435\u0455\u0456\u0458\u043a\u043c\u043d\u043e"
+                "\u0440\u0441\u0442\u0443\u0445\u0501\u051b\u051d\u04bb\u04cf",
                 "abesijkmhopctyxdqwhl",
                 strict=True,
             )
@@ -173,38 +175,55 @@ _CONFUSABLE = str.maketrans(
 )
 
 
-def _is_invisible(char: str) -> bool:
-    cat = unicodedata.category(char)
-    if cat in _INVISIBLE:
+def is_invisible(char: str) -> bool:
+    """Control, format, line/paragraph separators, non-ASCII spaces, variation selectors."""
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
         return True
-    if cat == "Zs" and char != " ":
+    if category == "Zs" and char != " ":
         return True  # a space that is not the space bar's
-    return 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF  # variation selectors
+    return 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF
 
 
-def _script(char: str) -> str:
-    name = unicodedata.name(char, "")
-    return next((s for s in _SCRIPTS if name.startswith(s)), "")
+def _script(char: str) -> str | None:
+    prefix = unicodedata.name(char, "").split(" ", 1)[0]
+    return prefix if prefix in _SCRIPTS else None
+
+
+def _mixed_word(name: str) -> str | None:
+    """`Latin and Cyrillic letters in one word (U+0430 CYRILLIC SMALL LETTER A)` for "payments"
+    spelled with a Cyrillic a: the letter shown is one of the script used least."""
+    for word in _WORD.findall(name):
+        if word.isascii():
+            continue
+        scripts = [s for s in map(_script, word) if s]
+        if len(set(scripts)) > 1:
+            rare = min(_SCRIPTS, key=lambda s: scripts.count(s) or len(word) + 1)
+            odd = next(c for c in word if _script(c) == rare)
+            names = " and ".join(s.title() for s in _SCRIPTS if s in scripts)
+            return f"{names} letters in one word (U+{ord(odd):04X} {unicodedata.name(odd)})"
+    return None
 
 
 def name_hazards(name: str) -> list[str]:
-    """Why a name may not read as what it is: blanks at its ends, invisible characters, a form
-    Unicode normalises differently, letters of two scripts mixed."""
-    found = []
+    """Why a name may not read as what it is (empty: it reads as it is). Cheap for plain names.
+
+    One rule for the manifest's warnings, export's warnings and how plans show names."""
+    if name.isascii() and name.isprintable() and name == name.strip():
+        return []
+    reasons = []
     if name != name.strip():
-        found.append("starts or ends with a blank")
-    hidden = sorted({f"U+{ord(c):04X}" for c in name if _is_invisible(c)})
-    if hidden:
-        found.append(f"holds invisible or control characters ({', '.join(hidden)})")
+        reasons.append("starts or ends with whitespace")
+    if any(is_invisible(c) for c in name.strip()):
+        reasons.append("holds invisible characters (control, format or non-ASCII space)")
     if unicodedata.normalize("NFC", name) != name:
-        found.append("is not in Unicode's composed form (NFC)")
-    elif unicodedata.normalize("NFKC", name) != name:
-        found.append("uses compatibility forms of letters (fullwidth, styled)")
-    scripts = {_script(c) for c in name if c.isalpha()} - {""}
-    if len(scripts) > 1:
-        shown = " and ".join(s.title() for s in sorted(scripts))
-        found.append(f"mixes letters of the {shown} scripts")
-    return found
+        reasons.append("holds combining marks that NFC normalisation would change")
+    elif any(c.isalnum() and unicodedata.normalize("NFKC", c) != c for c in name):
+        reasons.append("uses compatibility forms of letters (fullwidth, styled)")
+    mixed = _mixed_word(name)
+    if mixed:
+        reasons.append(f"mixes {mixed}")
+    return reasons
 
 
 def show_name(name: str) -> str:
@@ -235,7 +254,7 @@ def skeleton(name: str) -> str:
     """What a name reduces to once invisible characters, Unicode compatibility forms, case,
     surrounding blanks and look-alike letters of other scripts are set aside."""
     text = unicodedata.normalize("NFKC", name)
-    text = "".join(c for c in text if not _is_invisible(c) or c.isspace())
+    text = "".join(c for c in text if not is_invisible(c) or c.isspace())
     text = unicodedata.normalize("NFKC", text.casefold()).translate(_CONFUSABLE)
     return " ".join(text.split())
 

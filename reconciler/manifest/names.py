@@ -1,5 +1,5 @@
 """What a name may be: the strict rule of application names and ids, the lenient rule of Powerpack
-names, and the warnings a lenient name earns. Stdlib only.
+names, and the warnings a lenient name earns (the core's identity rules say which names hazard).
 
 A Powerpack name is the identity of a live object, and live names can hold anything the Plivo
 console let through: leading spaces, a line break, a zero-width space. `export` must be able to
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from reconciler.core.identity import is_invisible, name_hazards
 
 CONTROL_CHARS = r"\x00-\x1f\x7f"
 # The characters str.isspace() counts as whitespace (and YAML's BOM), as one class.
@@ -34,8 +36,6 @@ _NAME_RE = re.compile(NAME_PATTERN.replace("$", r"\Z"))  # `$` would allow a fin
 _BLANK_RE = re.compile(f"[{BLANK_CHARS}]*")
 _SPACE_RE = re.compile(f"[{SPACE_CHARS}]*")
 _CONTROL_RE = re.compile(f"[{CONTROL_CHARS}]")
-_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")  # the scripts whose letters pass for one another
-_WORD = re.compile(r"[^\W\d_]+")  # runs of letters (combining marks excluded: they are \W)
 
 
 def name_problem(name: str) -> str | None:
@@ -59,45 +59,8 @@ def powerpack_name_problem(name: str) -> str | None:
 
 
 def name_warning(name: str) -> str | None:
-    """Why an accepted Powerpack name is suspicious, or None. Cheap for ordinary ASCII names."""
-    if name.isascii() and name.isprintable() and name == name.strip():
-        return None
-    reasons = []
-    if name != name.strip():
-        reasons.append("starts or ends with whitespace")
-    if any(_invisible(c) for c in name.strip()):
-        reasons.append("holds invisible characters (control, format or non-ASCII space)")
-    if unicodedata.normalize("NFC", name) != name:
-        reasons.append("holds combining marks that NFC normalisation would change")
-    mixed = _mixed_word(name)
-    if mixed:
-        reasons.append(f"mixes {mixed}")
-    return "; ".join(reasons) or None
-
-
-def _invisible(char: str) -> bool:
-    category = unicodedata.category(char)
-    return category in ("Cc", "Cf", "Zl", "Zp") or (category == "Zs" and char != " ")
-
-
-def _mixed_word(name: str) -> str | None:
-    """`Latin and Cyrillic letters in one word (U+0430 CYRILLIC SMALL LETTER A)` for "payments"
-    spelled with a Cyrillic a: the letter shown is one of the script used least."""
-    for word in _WORD.findall(name):
-        if word.isascii():
-            continue
-        scripts = [s for s in map(_script, word) if s]
-        if len(set(scripts)) > 1:
-            rare = min(_SCRIPTS, key=lambda s: scripts.count(s) or len(word) + 1)
-            odd = next(c for c in word if _script(c) == rare)
-            names = " and ".join(s.title() for s in _SCRIPTS if s in scripts)
-            return f"{names} letters in one word (U+{ord(odd):04X} {unicodedata.name(odd)})"
-    return None
-
-
-def _script(char: str) -> str | None:
-    prefix = unicodedata.name(char, "").split(" ", 1)[0]
-    return prefix if prefix in _SCRIPTS else None
+    """Why an accepted Powerpack name is suspicious, or None (the identity rules' hazards)."""
+    return "; ".join(name_hazards(name)) or None
 
 
 def shown(text: str, limit: int = 80) -> str:
@@ -107,7 +70,7 @@ def shown(text: str, limit: int = 80) -> str:
     for char in text[:limit] if len(text) > limit else text:
         if char in _ESCAPES:
             out.append(_ESCAPES[char])
-        elif _invisible(char) or unicodedata.combining(char):
+        elif is_invisible(char) or unicodedata.combining(char):
             code = ord(char)
             out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
         else:
