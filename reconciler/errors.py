@@ -42,10 +42,11 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 
 class ManifestError(ReconcilerError):
-    """Every problem found in a manifest, reported together."""
+    """Every problem found in a manifest, reported together (with its warnings, if any)."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
         self.problems = _sorted(problems)
+        self.warnings = _sorted(warnings or [])
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

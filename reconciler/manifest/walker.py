@@ -45,14 +45,6 @@ _TOP_LEVEL = Shape(
 MANIFEST_LIMIT = 32 * MiB  # 5,000 Powerpacks with every field take about 1 MiB
 
 
-class InvalidManifest(ManifestError):
-    """A ManifestError that also carries the file's warnings (validate shows both)."""
-
-    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
-        super().__init__(problems)
-        self.warnings = sorted(warnings or [], key=lambda p: (p.file, p.line, p.col, p.path))
-
-
 def load_manifest(path: str) -> Manifest:
     """Read and validate a manifest file; raises ManifestError with every problem found."""
     try:
@@ -130,7 +122,7 @@ class _Walker(NodeReader):
             self.problems.append(Problem(self.file, *self.end, "", more + "and validate again"))
         warnings = self.warnings(data)
         if self.problems or file is None:
-            raise InvalidManifest(self.problems, warnings)
+            raise ManifestError(self.problems, warnings)
         return self.build(file, sha256, warnings)
 
     def version_gate(self, root: MappingNode) -> None:
@@ -147,7 +139,7 @@ class _Walker(NodeReader):
                     key_node = self.slots[(key,)][0]
                     assert key_node is not None
                     self.add(key_node, shown_path((key,)), unknown_key(ManifestFile, key))
-            raise InvalidManifest(self.problems)
+            raise ManifestError(self.problems)
         self.problems.clear()  # the whole read that follows finds these again
         self.slots.clear()
 
