@@ -57,12 +57,12 @@ def plan_cmd(
     finally:
         watch.close()
     show_plan(the_plan, fmt, manifest_path)
+    refused = review.protection_problems(the_plan, review.protections(manifest, base, live))
+    if refused:  # before --out: a refused plan is not saved for apply --plan to find
+        raise RefusedError("plan: refused: it touches protected Powerpacks:\n" + "\n".join(
+            f"  {p}" for p in refused))  # fmt: skip
     if out:
         write_file(out, render_json(the_plan) + "\n")
         err(f"plan: saved to {out}")
     github_report(the_plan)
-    refused = review.protection_problems(the_plan, review.protections(manifest, base, live))
-    if refused:
-        raise RefusedError("plan: refused: it touches protected Powerpacks:\n" + "\n".join(
-            f"  {p}" for p in refused))  # fmt: skip
     return EXIT_CHANGES if detailed_exitcode and not the_plan.empty else EXIT_OK
