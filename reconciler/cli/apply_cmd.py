@@ -73,15 +73,17 @@ def refusals(
     live: LiveState | None,
     allow_delete: bool,
     allow_mass: bool,
-) -> list[str]:
-    """Every guard the plan trips: protection (no flag lifts it), deletes, mass change."""
+) -> tuple[list[str], list[str]]:
+    """Every guard the plan trips: (protection, which no flag lifts and which --dry-run
+    refuses as plan does; deletes and mass change, which a flag lifts and --dry-run warns of)."""
     from reconciler.core import review
     from reconciler.core.models import LiveState as State
 
     protected = dict.fromkeys(the_plan.protected, review.Protection("", None, False))
     if manifest is not None:
         protected.update(review.protections(manifest, base, live or State()))
-    problems = review.protection_problems(the_plan, protected)
+    refused = review.protection_problems(the_plan, protected)
+    problems: list[str] = []
     deletes = [c.name for c in the_plan.changes if c.action == "delete"]
     if deletes and not allow_delete:
         problems.append(
@@ -92,7 +94,7 @@ def refusals(
     if guards is not None and not allow_mass:
         problems += [f"{p}: re-run with --allow-mass-change to apply it"
                      for p in review.guard_problems(the_plan, guards)]  # fmt: skip
-    return problems
+    return refused, problems
 
 
 def confirm(auto_approve: bool, account: str) -> None:
@@ -249,10 +251,10 @@ def _run(
         show_plan(the_plan, "text", the_plan.manifest_path or manifest_path)
         if the_plan.empty:
             return EXIT_OK
-        problems = refusals(the_plan, manifest, base, live, *allowed)
-        if problems and not dry_run:
+        refused, problems = refusals(the_plan, manifest, base, live, *allowed)
+        if refused or (problems and not dry_run):
             raise RefusedError("refusing to apply (nothing was changed):\n" + "\n".join(
-                f"  {p}" for p in problems))  # fmt: skip
+                f"  {p}" for p in refused + problems))  # fmt: skip
         for problem in problems:
             err(f"apply: warning: {problem}")
         if dry_run:
