@@ -33,7 +33,7 @@ from reconciler.cli.planning import base_option, load, make_plan, manifest_optio
 from reconciler.errors import PlanFileError, ReconcilerError, RefusedError
 
 if TYPE_CHECKING:
-    from reconciler.core.models import Change, LiveState, Manifest, Plan
+    from reconciler.core.models import Change, Guards, LiveState, Manifest, Plan
     from reconciler.ops.apply import ApplyResult
 
 
@@ -90,11 +90,26 @@ def refusals(
             f"the plan deletes {len(deletes)} Powerpack(s) ({', '.join(deletes)}): "
             "re-run with --allow-delete to apply it"
         )
-    guards = manifest.guards if manifest is not None else the_plan.guards
-    if guards is not None and not allow_mass:
+    if not allow_mass:
+        tripped = [p for g in held_guards(the_plan, manifest, live)
+                   for p in review.guard_problems(the_plan, g)]  # fmt: skip
         problems += [f"{p}: re-run with --allow-mass-change to apply it"
-                     for p in review.guard_problems(the_plan, guards)]  # fmt: skip
+                     for p in dict.fromkeys(tripped)]  # fmt: skip
     return refused, problems
+
+
+def held_guards(the_plan: Plan, manifest: Manifest | None, live: LiveState | None) -> list[Guards]:
+    """The guards a plan is held to. A fresh plan: the manifest's. A saved plan: those it
+    records (the defaults when it records none: a plan file is untrusted, and dropping the key
+    must not turn the guard off), and with -f also the manifest's it was made from."""
+    from reconciler.core.models import Guards as Defaults
+
+    if live is not None and manifest is not None:
+        return [manifest.guards]
+    held = [the_plan.guards or Defaults()]
+    if manifest is not None and manifest.guards not in held:
+        held.append(manifest.guards)
+    return held
 
 
 def confirm(auto_approve: bool, account: str) -> None:
