@@ -20,7 +20,7 @@ from reconciler.cli.base import (
     no_color_option,
     out,
 )
-from reconciler.cli.connect import Target, api_options, check_pin, open_client, target
+from reconciler.cli.connect import Target, api_options, open_client, target
 from reconciler.cli.observe import (
     CliObserver,
     Progress,
@@ -227,9 +227,7 @@ def apply_cmd(
             f"apply: {plan_file} was made from a manifest with sha256 {saved.manifest_sha256[:12]}"
             f"..., not from {manifest_path} ({manifest.sha256[:12]}...): refusing to apply it"
         )
-    where = target(sandbox, api_url)
-    if manifest is not None:
-        check_pin(manifest.account, where.auth_id, manifest_path)
+    where = target(sandbox, api_url, manifest.account if manifest else (), manifest_path)
     if saved is not None:
         check_account(saved, where.auth_id)
         err(plan_age(saved, str(plan_file)))
