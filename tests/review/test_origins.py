@@ -384,3 +384,29 @@ def test_a_base_with_an_empty_powerpacks_mapping_makes_everything_intent(world: 
     plan = plan_json(env, "--base", "base.yaml")
     assert origins(plan) == {("a", "sticky_sender"): "intent"}
     assert {c["name"]: c.get("origin") for c in plan["changes"]} == {"a": None, "new": "intent"}
+
+
+def test_an_unchanged_powerpack_is_shown_apart_from_the_drift(world: Any) -> None:
+    """A Powerpack the plan leaves alone still shows its senders: under its own heading, not
+    under "Drift on the live account" (the last section) as if it had drifted."""
+    env = world(
+        [pp("a", numbers=["14155550100"]), pp("b", sticky_sender=True)],
+    )
+    body = (
+        'a: {numbers: ["14155550100"], tollfree: [], shortcodes: [],'
+        f" number_priority: {{US: {{SMS: {DEFAULT_US_SMS}}}}}}}"
+    )
+    text = manifest(body, "b: {sticky_sender: false}")
+    env.write_manifest(text)
+    env.write_manifest(text, "base.yaml")
+    result = env.run("plan", "--base", "base.yaml")
+    assert result.code == 0, result.err
+    _, drift = text_sections(result.out)
+    assert "update b" in drift
+    assert "no change to a" in result.out
+    assert "no change to a" not in drift.split("No change:")[0], result.out
+    markdown = env.run("plan", "--base", "base.yaml", "--format", "markdown").out
+    _, md_drift = markdown_sections(markdown)
+    folded, _, after = md_drift.partition("</details>")
+    assert "No change to `a`" not in folded
+    assert "\n### No change\n" in after and "No change to `a`" in after
