@@ -20,7 +20,7 @@ from reconciler.cli.base import (
     no_color_option,
     out,
 )
-from reconciler.cli.connect import Target, api_options, check_pin, open_client, target
+from reconciler.cli.connect import Target, api_options, open_client, target
 from reconciler.cli.observe import (
     CliObserver,
     Progress,
@@ -33,7 +33,7 @@ from reconciler.cli.planning import base_option, load, make_plan, manifest_optio
 from reconciler.errors import PlanFileError, ReconcilerError, RefusedError
 
 if TYPE_CHECKING:
-    from reconciler.core.models import Change, LiveState, Manifest, Plan
+    from reconciler.core.models import Change, Guards, LiveState, Manifest, Plan
     from reconciler.ops.apply import ApplyResult
 
 
@@ -73,26 +73,43 @@ def refusals(
     live: LiveState | None,
     allow_delete: bool,
     allow_mass: bool,
-) -> list[str]:
-    """Every guard the plan trips: protection (no flag lifts it), deletes, mass change."""
+) -> tuple[list[str], list[str]]:
+    """Every guard the plan trips: (protection, which no flag lifts and which --dry-run
+    refuses as plan does; deletes and mass change, which a flag lifts and --dry-run warns of)."""
     from reconciler.core import review
     from reconciler.core.models import LiveState as State
 
     protected = dict.fromkeys(the_plan.protected, review.Protection("", None, False))
     if manifest is not None:
         protected.update(review.protections(manifest, base, live or State()))
-    problems = review.protection_problems(the_plan, protected)
+    refused = review.protection_problems(the_plan, protected)
+    problems: list[str] = []
     deletes = [c.name for c in the_plan.changes if c.action == "delete"]
     if deletes and not allow_delete:
         problems.append(
             f"the plan deletes {len(deletes)} Powerpack(s) ({', '.join(deletes)}): "
             "re-run with --allow-delete to apply it"
         )
-    guards = manifest.guards if manifest is not None else the_plan.guards
-    if guards is not None and not allow_mass:
+    if not allow_mass:
+        tripped = [p for g in held_guards(the_plan, manifest, live)
+                   for p in review.guard_problems(the_plan, g)]  # fmt: skip
         problems += [f"{p}: re-run with --allow-mass-change to apply it"
-                     for p in review.guard_problems(the_plan, guards)]  # fmt: skip
-    return problems
+                     for p in dict.fromkeys(tripped)]  # fmt: skip
+    return refused, problems
+
+
+def held_guards(the_plan: Plan, manifest: Manifest | None, live: LiveState | None) -> list[Guards]:
+    """The guards a plan is held to. A fresh plan: the manifest's. A saved plan: those it
+    records (the defaults when it records none: a plan file is untrusted, and dropping the key
+    must not turn the guard off), and with -f also the manifest's it was made from."""
+    from reconciler.core.models import Guards as Defaults
+
+    if live is not None and manifest is not None:
+        return [manifest.guards]
+    held = [the_plan.guards or Defaults()]
+    if manifest is not None and manifest.guards not in held:
+        held.append(manifest.guards)
+    return held
 
 
 def confirm(auto_approve: bool, account: str) -> None:
@@ -210,9 +227,7 @@ def apply_cmd(
             f"apply: {plan_file} was made from a manifest with sha256 {saved.manifest_sha256[:12]}"
             f"..., not from {manifest_path} ({manifest.sha256[:12]}...): refusing to apply it"
         )
-    where = target(sandbox, api_url)
-    if manifest is not None:
-        check_pin(manifest.account, where.auth_id, manifest_path)
+    where = target(sandbox, api_url, manifest.account if manifest else (), manifest_path)
     if saved is not None:
         check_account(saved, where.auth_id)
         err(plan_age(saved, str(plan_file)))
@@ -249,10 +264,10 @@ def _run(
         show_plan(the_plan, "text", the_plan.manifest_path or manifest_path)
         if the_plan.empty:
             return EXIT_OK
-        problems = refusals(the_plan, manifest, base, live, *allowed)
-        if problems and not dry_run:
+        refused, problems = refusals(the_plan, manifest, base, live, *allowed)
+        if refused or (problems and not dry_run):
             raise RefusedError("refusing to apply (nothing was changed):\n" + "\n".join(
-                f"  {p}" for p in problems))  # fmt: skip
+                f"  {p}" for p in refused + problems))  # fmt: skip
         for problem in problems:
             err(f"apply: warning: {problem}")
         if dry_run:

@@ -49,13 +49,22 @@ def api_options(f: click.decorators.FC) -> click.decorators.FC:
     return f
 
 
-def target(sandbox: bool, api_url: str | None) -> Target:
-    """The account's auth id (no call made): from the environment, or the sandbox's state."""
+def target(
+    sandbox: bool, api_url: str | None, pinned: tuple[str, ...] = (), pinned_in: str = ""
+) -> Target:
+    """The account's auth id (no call made): from the environment, or the sandbox's state.
+
+    A pin (`account:` of the file `pinned_in`) is checked as soon as the auth id is known,
+    before the token is asked for: the check needs only PLIVO_AUTH_ID."""
     if sandbox:
-        return Target(True, None, _sandbox_auth_id())
+        where = Target(True, None, _sandbox_auth_id())
+        check_pin(pinned, where.auth_id, pinned_in)
+        return where
     auth_id = os.environ.get("PLIVO_AUTH_ID", "").strip()
     token = os.environ.get("PLIVO_AUTH_TOKEN", "").strip()
     add_redactor(auth_id, token)
+    if auth_id:
+        check_pin(pinned, auth_id, pinned_in)
     if not auth_id or not token:
         missing = [n for n, v in (("PLIVO_AUTH_ID", auth_id), ("PLIVO_AUTH_TOKEN", token)) if not v]
         raise ReconcilerError(

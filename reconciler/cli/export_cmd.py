@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler.cli.base import EXIT_OK, cli, err, out, write_file
-from reconciler.cli.connect import api_options, check_pin, open_client, target
+from reconciler.cli.connect import api_options, open_client, target
 from reconciler.cli.observe import observer, setup_logging
 from reconciler.errors import ReconcilerError
 
@@ -33,11 +33,12 @@ def export_cmd(
     if output and merge_path:
         raise click.UsageError("use either -o/--output or --merge, not both")
     original = read_for_merge(merge_path) if merge_path else None
-    where = target(sandbox, api_url)
+    pin: tuple[str, ...] = ()
     if merge_path and original is not None:
         from reconciler.manifest import parse_manifest
 
-        check_pin(parse_manifest(original, merge_path).account, where.auth_id, merge_path)
+        pin = parse_manifest(original, merge_path).account
+    where = target(sandbox, api_url, pin, merge_path or "")
     watch = observer()
     try:
         with open_client(where, watch) as client:

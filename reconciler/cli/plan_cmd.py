@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from reconciler.cli.base import EXIT_CHANGES, EXIT_OK, cli, err, no_color_option, write_file
-from reconciler.cli.connect import api_options, check_pin, open_client, target
+from reconciler.cli.connect import api_options, open_client, target
 from reconciler.cli.observe import observer, setup_logging
 from reconciler.cli.planning import (
     base_option,
@@ -48,8 +48,7 @@ def plan_cmd(
     setup_logging(verbose)
     manifest = load(manifest_path)
     base = load(base_path, "base manifest") if base_path else None
-    where = target(sandbox, api_url)
-    check_pin(manifest.account, where.auth_id, manifest_path)
+    where = target(sandbox, api_url, manifest.account, manifest_path)
     watch = observer()
     try:
         with open_client(where, watch) as client:
@@ -57,12 +56,12 @@ def plan_cmd(
     finally:
         watch.close()
     show_plan(the_plan, fmt, manifest_path)
+    refused = review.protection_problems(the_plan, review.protections(manifest, base, live))
+    if refused:  # before --out: a refused plan is not saved for apply --plan to find
+        raise RefusedError("plan: refused: it touches protected Powerpacks:\n" + "\n".join(
+            f"  {p}" for p in refused))  # fmt: skip
     if out:
         write_file(out, render_json(the_plan) + "\n")
         err(f"plan: saved to {out}")
     github_report(the_plan)
-    refused = review.protection_problems(the_plan, review.protections(manifest, base, live))
-    if refused:
-        raise RefusedError("plan: refused: it touches protected Powerpacks:\n" + "\n".join(
-            f"  {p}" for p in refused))  # fmt: skip
     return EXIT_CHANGES if detailed_exitcode and not the_plan.empty else EXIT_OK

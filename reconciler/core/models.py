@@ -230,7 +230,7 @@ class Plan(_Value):
     warnings: tuple[str, ...] = ()
     sender_impact: dict[str, tuple[Impact, ...]] = Field(default_factory=dict)
     guards: Guards | None = None  # the guards (and protections) apply --plan enforces
-    protected: tuple[str, ...] = ()  # uuids of the live Powerpacks protected when it was made
+    protected: tuple[str, ...] = ()  # uuids of protected Powerpacks and their pools
     has_base: bool = False  # made with --base: fields carry their origin
     created_at: str = ""  # RFC 3339 UTC
     tool_version: str = ""

@@ -114,8 +114,12 @@ class Protection:
 def protections(
     manifest: Manifest, base: Manifest | None, live: LiveState
 ) -> dict[str, Protection]:
-    """Live uuid (or manifest name, for one not live yet) -> why it is protected."""
+    """The uuids of the protected live Powerpacks, and of their pools, -> why each is protected.
+
+    A pool's uuid is there because a move out of it belongs to the destination's change: the
+    move names the source pool, and the source may have no change of its own (or no entry)."""
     by_name = identity.live_by_name(live.powerpacks)
+    pools = {lp.uuid: lp.pool_uuid for lp in live.powerpacks}
     out: dict[str, Protection] = {}
     for source, is_base in ((base, True), (manifest, False)):
         if source is None:
@@ -123,13 +127,18 @@ def protections(
         entries = _base_entries(source, by_name)
         for uuid, dp in entries.items():
             if dp.protect:
-                out[uuid] = Protection(dp.name, dp.field_locs.get("protect") or dp.loc, is_base)
+                guard = Protection(dp.name, dp.field_locs.get("protect") or dp.loc, is_base)
+                out[uuid] = guard
+                if pools.get(uuid):
+                    out[pools[uuid]] = guard
     return out
 
 
 def protection_problems(plan: Plan, protected: Mapping[str, Protection]) -> list[str]:
-    """Each delete of, or removal from, a protected Powerpack, with where protection is set."""
+    """Each delete of, or removal from, a protected Powerpack, with where protection is set:
+    its own deletes, removals and unlinks, and moves out of its pool (in any change)."""
     problems = []
+    named: set[str] = set()  # members already named: a move shows in two changes
     for change in plan.changes:
         guard = protected.get(change.uuid or "")
         if guard is None:
@@ -139,9 +148,20 @@ def protection_problems(plan: Plan, protected: Mapping[str, Protection]) -> list
             problems.append(f"delete {identity.show_name(change.name)}: it is protected{where}")
             continue
         for number in _removed_members(change):
+            named.add(number)
             problems.append(
                 f"update {identity.show_name(change.name)}: removes {number} from a protected "
                 f"pool{where}"
+            )
+    for change in plan.changes:
+        for move in change.moves:
+            guard = protected.get(move.source_pool)
+            if guard is None or move.source == change.name or move.number in named:
+                continue
+            named.add(move.number)
+            problems.append(
+                f"update {identity.show_name(change.name)}: moves {move.number} out of "
+                f"{identity.show_name(move.source)}'s pool, which is protected{_where(guard)}"
             )
     return problems
 

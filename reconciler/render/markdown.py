@@ -64,7 +64,10 @@ def _fit_sections(head: str, plan: Plan, max_chars: int) -> str:
         )
         parts += [_section(plan, c, fields, False) for c, fields in drift]
         parts.append("\n</details>\n")
-    parts += _unchanged_senders(plan)
+    unchanged = _unchanged_senders(plan)
+    if unchanged:  # under its own heading, else it reads as part of "This change"
+        unchanged[0] = "\n### No change\n" + unchanged[0]
+    parts += unchanged
     return _fit(head, parts, max_chars).rstrip("\n")
 
 

@@ -51,7 +51,10 @@ def render_text(
     else:
         for change in plan.changes:
             out += [*_block(plan, change, change.fields, paint, width_limit), ""]
-    out += _unchanged_senders(plan, width_limit)
+    unchanged = _unchanged_senders(plan, width_limit)
+    if unchanged and plan.has_base:  # else it reads as part of the last section, the drift
+        unchanged = [paint("No change:", "bold"), "", *unchanged]
+    out += unchanged
     for warning in plan.warnings:
         out += [*wrap(f"Warning: {warning}", width_limit, "", "  "), ""]
     out.append(paint(summary_line(plan, manifest_name), "bold"))

@@ -1,7 +1,8 @@
 """Golden plan cases: each folder of tests/plan/golden/ is a manifest, a live state and the plan.
 
 A folder holds `manifest.yaml`, `live.json` (a LiveState), optionally `targets.txt` (one name a
-line) and `base.yaml` (the manifest on the target branch: changes are labelled intent or drift), and either `expected.txt`, `expected.md`, `expected.json` or, for a PlanError, `error.txt`.
+line) and `base.yaml` (the manifest on the target branch: changes are labelled intent or drift),
+and either `expected.txt`, `expected.md`, `expected.json` or, for a PlanError, `error.txt`.
 A `markdown-*` case is about the Markdown comment's size limit and holds `expected.md` only (its
 text and JSON would be hundreds of kilobytes nobody reviews). After an intended change, regenerate
 with `POWERPACKS_REGEN_GOLDENS=1 pytest tests/plan/test_golden.py` and review the diff.
