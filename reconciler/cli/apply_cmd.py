@@ -77,11 +77,11 @@ def refusals(
     """Every guard the plan trips: (protection, which no flag lifts and which --dry-run
     refuses as plan does; deletes and mass change, which a flag lifts and --dry-run warns of)."""
     from reconciler.core import review
-    from reconciler.core.models import LiveState as State
 
     protected = dict.fromkeys(the_plan.protected, review.Protection("", None, False))
-    if manifest is not None:
-        protected.update(review.protections(manifest, base, live or State()))
+    if manifest is not None or base is not None:  # a saved plan's own Powerpacks stand in for
+        seen = live or review.live_of_plan(the_plan)  # the live ones it names
+        protected.update(review.protections(manifest, base, seen))
     refused = review.protection_problems(the_plan, protected)
     problems: list[str] = []
     deletes = [c.name for c in the_plan.changes if c.action == "delete"]

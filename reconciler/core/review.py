@@ -112,7 +112,7 @@ class Protection:
 
 
 def protections(
-    manifest: Manifest, base: Manifest | None, live: LiveState
+    manifest: Manifest | None, base: Manifest | None, live: LiveState
 ) -> dict[str, Protection]:
     """The uuids of the protected live Powerpacks, and of their pools, -> why each is protected.
 
@@ -132,6 +132,35 @@ def protections(
                 if pools.get(uuid):
                     out[pools[uuid]] = guard
     return out
+
+
+def live_of_plan(plan: Plan) -> LiveState:
+    """The live Powerpacks a saved plan names (its changes' and its moves' sources), enough for
+    protections() to find which of them a manifest protects, with no call made."""
+    from reconciler.core.models import LivePowerpack
+
+    found: dict[str, dict[str, str]] = {}
+    for change in plan.changes:
+        if change.uuid:
+            old = next((str(f.before) for f in change.fields if f.field == "name"), change.name)
+            found.setdefault(old, {"uuid": change.uuid, "pool": ""})
+            if change.pool_uuid:
+                found[old]["pool"] = change.pool_uuid
+        for move in change.moves:
+            entry = found.setdefault(move.source, {"uuid": f"pool:{move.source_pool}", "pool": ""})
+            entry["pool"] = entry["pool"] or move.source_pool
+    return LiveState(
+        powerpacks=tuple(
+            LivePowerpack(
+                uuid=v["uuid"],
+                name=name,
+                sticky_sender=True,
+                local_connect=True,
+                pool_uuid=v["pool"],
+            )  # fmt: skip
+            for name, v in found.items()
+        )
+    )
 
 
 def protection_problems(plan: Plan, protected: Mapping[str, Protection]) -> list[str]:

@@ -248,3 +248,28 @@ def test_apply_plan_enforces_a_recorded_protection_of_a_pool(world: Any) -> None
     no_traceback(result)
     assert "14155550101" in result.err and "protected" in result.err
     assert env.writes() == []
+
+
+def test_a_saved_plan_stripped_of_its_protections_is_still_held_to_base_and_manifest(
+    world: Any,
+) -> None:
+    """A plan file is untrusted: emptying its `protected` list must not let through what the
+    manifest on the branch (-f) or BASE (--base) protects."""
+    env = world([pp("legacy"), pp("kept"), pp("a", numbers=["14155550100", "14155550101"])])
+    env.write_manifest(manifest("kept: {}", "legacy: {protect: true}", "a: {}"), "base.yaml")
+    env.write_manifest(manifest("kept: {}", 'a: {numbers: ["14155550100"]}', head="prune: true"))
+    env.write_manifest(manifest("kept: {}", 'a: {numbers: ["14155550100"], protect: true}',
+                                head="prune: true"), "protected.yaml")  # fmt: skip
+    env.run("plan", "--out", "plan.json")  # refused (BASE is not given: legacy only pruned)
+    assert env.run("plan", "--out", "plan.json", "-f", "powerpacks.yaml").code in (0, 2)
+    swap_protections(env, "plan.json", [])
+    env.sb.clear_journal()
+    with_base = env.run("apply", "--plan", "plan.json", "--base", "base.yaml", "--auto-approve",
+                        *ALL_FLAGS)  # fmt: skip
+    assert with_base.code == 1 and "delete legacy" in with_base.err, with_base.err
+    no_traceback(with_base)
+    # The branch's manifest protecting `a`: the plan's removal from a's pool is refused too.
+    (env.cwd / "powerpacks.yaml").write_text((env.cwd / "protected.yaml").read_text())
+    assert env.run("plan", "--out", "plan2.json").code == 1  # plan itself refuses it
+    assert env.writes() == []
+    assert "legacy" in env.live()
