@@ -17,7 +17,7 @@ from reconciler.core.models import (
 ORDER_A = ("shortcode", "tollfree", "longcode")
 ORDER_B = ("longcode", "tollfree", "shortcode")
 ORDER_C = ("tollfree", "longcode", "shortcode")
-# The matrix the JAVA/PHP fixtures show (plivo-api.md section 5): the sandbox's create default.
+# The matrix the JAVA/PHP fixtures show (docs/api.md section 5): the sandbox's create default.
 DEFAULT_MATRIX = {
     "US.SMS": ORDER_A,
     "US.MMS": ORDER_A,

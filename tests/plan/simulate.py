@@ -1,6 +1,6 @@
 """A small pure stand-in for the Plivo API's writes, used only to check plans by replaying them.
 
-It applies a plan's POST/DELETE bodies to LivePowerpack values the way plivo-api.md section 4
+It applies a plan's POST/DELETE bodies to LivePowerpack values the way docs/api.md section 4
 describes, with `number_priority` merged by (country, service) or replaced on update (Q1 is open).
 """
 
@@ -40,7 +40,7 @@ def _uuid(path: str) -> str:
 
 
 def _check_free(pps: dict[str, LivePowerpack], name: str) -> None:
-    """The API refuses a name another Powerpack holds (plivo-api.md Q4)."""
+    """The API refuses a name another Powerpack holds (docs/api.md Q4)."""
     assert name not in {lp.name for lp in pps.values()}, f"name clash on {name!r}"
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of the planner: each rule of DESIGN.md sections 3 and 4, and each PlanError."""
+"""Unit tests of the planner: each rule of the plan semantics (README section 4), each PlanError."""
 
 from __future__ import annotations
 
