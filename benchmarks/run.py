@@ -205,10 +205,13 @@ def run_fresh(cell: Cell, inputs: dict[str, Path], work: Path, command: list[str
 
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run of median wall time (its calls and memory with it), plus every wall time."""
+    """The run of median wall time (its calls and memory with it), plus every wall and CPU time,
+    and whether every run made the same calls."""
     ordered = sorted(runs, key=lambda r: r["wall"])
     chosen = dict(ordered[len(ordered) // 2])
     chosen["walls"] = [round(r["wall"], 3) for r in runs]
+    chosen["cpus"] = [r["cpu"] for r in runs]
+    chosen["calls_same"] = all(r["calls"] == runs[0]["calls"] for r in runs)
     return chosen
 
 
@@ -229,7 +232,7 @@ def startup_times(inputs: dict[int, dict[str, Path]], repeat: int) -> dict[str, 
         runs = [harness.timed_run(command) for _ in range(repeat)]
         walls, cpus = [w for w, _ in runs], [c for _, c in runs]
         out[label] = {"wall": statistics.median(walls), "walls": [round(w, 3) for w in walls],
-                      "cpu": round(statistics.median(cpus), 3),
+                      "cpu": round(statistics.median(cpus), 3), "cpus": [round(c, 3) for c in cpus],
                       "tqdm": "tqdm" in harness.imported(command)}  # fmt: skip
     return out
 
@@ -284,10 +287,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40, help="N for --quick")
     parser.add_argument("--doc", default=str(DOC), help="the Markdown report to (re)write")
     parser.add_argument("--json", help="also write the results as JSON here")
+    parser.add_argument("--report", metavar="JSON", nargs="+", help="measure nothing: write the "
+                        "doc (and print the table) from the results runs saved with --json "
+                        "(several runs of one grid: every row over all their runs)")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.report:
+        saved = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.report]
+        results = report.merge(saved)
+        print(report.console_table(results))
+        report.write_doc(Path(args.doc), results, quick=bool(results.get("quick")))
+        return 0
     cells = quick_grid(args.count) if args.quick else full_grid()
     with tempfile.TemporaryDirectory(prefix="powerpacks-bench-") as tmp:
         results = run(cells, Path(tmp), repeat=1 if args.quick else 5)
+    results["quick"] = args.quick
     print(report.console_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
