@@ -157,7 +157,7 @@ def live_of_plan(plan: Plan) -> LiveState:
                 sticky_sender=True,
                 local_connect=True,
                 pool_uuid=v["pool"],
-            )  # fmt: skip
+            )
             for name, v in found.items()
         )
     )
