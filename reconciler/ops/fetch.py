@@ -5,6 +5,7 @@ Calls, for a manifest (N live Powerpacks, pages of 20):
 - one GET per Powerpack whose matrix the manifest manages, unless the list carried the matrix;
 - the Application list filtered by name, once per distinct application name (or the full list
   when that is cheaper), plus one GET per live application a named link replaces (its name);
+  when a name matches no application, the full list too (the error suggests close names);
 - per Powerpack managing pool members: its pool's Number/ list (long codes and toll-free alike)
   when it manages `numbers` or `tollfree`, its Shortcode/ list when it manages `shortcodes`;
 - per declared number absent from every pool read: the account's number lookup, and then, if it
@@ -176,6 +177,11 @@ def _applications(
         return None
     names = sorted({str(m.desired.application.name) for m in named})  # type: ignore[union-attr]
     apps = list(fetch_applications(client, names))
+    if set(names) - {a.app_name for a in apps}:
+        # A name no application has: the plan fails on it, and says which names are close
+        # ("did you mean 'Marketing replies'?"), which only the whole list can tell.
+        client.expect(1)
+        apps = list_applications(client)
     known = {a.app_id for a in apps}
     replaced = sorted({
         m.live.application_id for m in named
