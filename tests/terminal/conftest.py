@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +19,11 @@ from tests.terminal.term import TermRun, run_tty, terminal_env
 # A long name (wider than any terminal tested), and one of wide characters: two columns each.
 LONG = "campaign-pool-for-the-spring-sale-in-the-north-east-region-" * 3
 WIDE = "マーケティング配信プール" * 3
+APPS = [
+    {"app_id": "20468599130939380", "app_name": "Marketing replies"},
+    {"app_id": "33660394121755210", "app_name": "Support IVR"},
+    {"app_id": "17231002233445566", "app_name": "Legacy replies"},
+]
 
 
 def long_names(count: int) -> list[str]:
@@ -48,6 +55,18 @@ class Account:
         }
         return terminal_env({**creds, **extra})
 
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run without a terminal (pipes), as CI does."""
+        return subprocess.run(
+            [sys.executable, "-m", "reconciler", *args], cwd=self.cwd, env=env or self.env(),
+            input=stdin, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    def write(self, text: str, name: str = "powerpacks.yaml") -> None:
+        (self.cwd / name).write_text(text, encoding="utf-8")
+
     def tty(
         self, *args: str, stdout_file: str | None = "stdout.txt", env: dict[str, str] | None = None,
         **options: Any,
@@ -67,16 +86,44 @@ def account(tmp_path: Path) -> Iterator[Any]:
     """Factory: account(names, **sandbox_options) -> Account (its sandbox stopped at teardown)."""
     started: list[Sandbox] = []
 
-    def make(names: list[str], **options: Any) -> Account:
+    def make(names: list[Any], **options: Any) -> Account:
         state_path = tmp_path / f"sandbox-{len(started)}.json"
-        apps = [{"app_id": "20468599130939380", "app_name": "Marketing replies"}]
-        state = build_state(powerpacks=[{"name": n} for n in names], applications=apps, seed=5)
+        specs = [n if isinstance(n, dict) else {"name": n} for n in names]
+        state = build_state(powerpacks=specs, applications=APPS, seed=5)
         write_state(state_path, state)
         sb = Sandbox(state_path, **options).start()
         started.append(sb)
         work = tmp_path / "work"
         work.mkdir(exist_ok=True)
-        (work / "powerpacks.yaml").write_text(manifest_for(names), encoding="utf-8")
+        plain_names = [s["name"] for s in specs]
+        (work / "powerpacks.yaml").write_text(manifest_for(plain_names), encoding="utf-8")
+        return Account(sb, work)
+
+    yield make
+    for sb in started:
+        sb.stop()
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Any]:
+    """Factory: demo(**sandbox_options) -> Account on the bundled demo account (fixed ids), with
+    the repository's powerpacks.yaml in its folder."""
+    from reconciler.sandbox import demo_state
+
+    started: list[Sandbox] = []
+
+    def make(**options: Any) -> Account:
+        state_path = tmp_path / f"demo-{len(started)}.json"
+        write_state(state_path, demo_state())
+        sb = Sandbox(state_path, **options).start()
+        started.append(sb)
+        work = tmp_path / "work"
+        work.mkdir(exist_ok=True)
+        text = (REPO / "powerpacks.yaml").read_text(encoding="utf-8")
+        (work / "powerpacks.yaml").write_text(text, encoding="utf-8")
         return Account(sb, work)
 
     yield make
