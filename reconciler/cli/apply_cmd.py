@@ -103,10 +103,12 @@ def confirm(auto_approve: bool, account: str) -> None:
         raise ReconcilerError(
             "refusing to apply without confirmation: no terminal to ask on (use --auto-approve)"
         )
+    # Two lines: on one, the question and the masked id take 83 columns, and at 80 the
+    # terminal broke it before the colon the answer follows.
+    err(f"Apply these changes to account {account}?")
     answer = click.prompt(
-        f"Apply these changes to account {account}? Only 'yes' will be accepted",
-        default="", show_default=False, err=True,
-    )  # fmt: skip
+        "Only 'yes' will be accepted", default="", show_default=False, err=True
+    )
     if answer.strip() != "yes":
         raise ReconcilerError("apply cancelled: nothing was changed")
 
