@@ -105,10 +105,8 @@ def confirm(auto_approve: bool, account: str) -> None:
         )
     # Two lines: on one, the question and the masked id take 83 columns, and at 80 the
     # terminal broke it before the colon the answer follows.
-    err(f"Apply these changes to account {account}?")
-    answer = click.prompt(
-        "Only 'yes' will be accepted", default="", show_default=False, err=True
-    )
+    err(f"\nApply these changes to account {account}?")
+    answer = click.prompt("Only 'yes' will be accepted", default="", show_default=False, err=True)
     if answer.strip() != "yes":
         raise ReconcilerError("apply cancelled: nothing was changed")
 

@@ -112,7 +112,7 @@ def test_the_prompt_is_not_coloured_and_follows_a_reset(demo: Any) -> None:
     prompt = b"Apply these changes to account"
     run = acc.tty("apply", stdout_file=None, answers=[(prompt, b"no\n")])
     before = run.raw.split(prompt, 1)[0]
-    assert before.endswith(b"0 unchanged, 1 not managed.\r\n"), before[-200:]
+    assert before.endswith(b"0 unchanged, 1 not managed.\r\n\r\n"), before[-200:]
     assert STYLE.findall(before)[-1] == b"\x1b[0m"
     assert ESC not in run.raw.split(prompt, 1)[1]
     assert "apply cancelled" in plain(run.raw)
