@@ -60,7 +60,7 @@ def test_v_on_apply_gives_the_writes_as_a_phase(account: Any) -> None:
 
 
 def test_v_on_a_terminal_prints_whole_lines_above_the_progress_line(account: Any) -> None:
-    acc = account(long_names(30), faults=["429:0.3"], seed=4)
+    acc = account(long_names(20), faults=["429:0.3"], seed=4)
     run = acc.tty("plan", "-v", env=acc.env(POWERPACKS_RATE_LIMIT="20/1"), cols=200)
     assert run.code == 0, plain(run.raw)
     assert run.in_place(), "no progress line"
