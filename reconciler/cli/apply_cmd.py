@@ -106,7 +106,13 @@ def confirm(auto_approve: bool, account: str) -> None:
     # Two lines: on one, the question and the masked id take 83 columns, and at 80 the
     # terminal broke it before the colon the answer follows.
     err(f"\nApply these changes to account {account}?")
-    answer = click.prompt("Only 'yes' will be accepted", default="", show_default=False, err=True)
+    try:
+        answer = click.prompt(
+            "Only 'yes' will be accepted", default="", show_default=False, err=True
+        )
+    except (signals.Interrupted, KeyboardInterrupt, click.exceptions.Abort):
+        err("")  # Ctrl-C or Ctrl-D left the answer's line open: "Interrupted." goes below it
+        raise
     if answer.strip() != "yes":
         raise ReconcilerError("apply cancelled: nothing was changed")
 

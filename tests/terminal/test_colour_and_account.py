@@ -8,6 +8,7 @@ reset before its line ends, so a colour never runs into the next line (or the pr
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -116,3 +117,24 @@ def test_the_prompt_is_not_coloured_and_follows_a_reset(demo: Any) -> None:
     assert STYLE.findall(before)[-1] == b"\x1b[0m"
     assert ESC not in run.raw.split(prompt, 1)[1]
     assert "apply cancelled" in plain(run.raw)
+
+
+def test_ctrl_c_or_ctrl_d_at_the_prompt_ends_the_line_first(demo: Any) -> None:
+    acc = demo()
+    prompt = b"Only 'yes' will be accepted: "
+
+    def at_prompt(raw: bytes) -> bool:
+        # Python writes the prompt, then blocks in read(): a SIGINT landing between the two
+        # waits for the read (CPython's input() race), so the user's Ctrl-C comes a moment later
+        if raw.endswith(prompt):
+            time.sleep(0.3)
+            return True
+        return False
+
+    interrupted = acc.tty("apply", stdout_file=None, until=at_prompt)  # SIGINT, as Ctrl-C
+    assert interrupted.code == 130
+    assert interrupted.screen(rows=200)[-2:] == ["Only 'yes' will be accepted:", "Interrupted."]
+    ended = acc.tty("apply", stdout_file=None, answers=[(prompt, b"\x04")])  # Ctrl-D: EOF
+    assert ended.code == 1
+    assert ended.screen(rows=200)[-2:] == ["Only 'yes' will be accepted:", "Aborted."]
+    assert not [e for e in acc.sb.journal() if e["method"] != "GET"]
