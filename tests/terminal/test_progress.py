@@ -177,3 +177,19 @@ def test_interrupting_a_slow_plan_leaves_a_clean_screen(account: Any) -> None:
     )  # fmt: skip
     assert run.code == 143
     assert run.screen() == ["Terminated."]
+
+
+@pytest.mark.parametrize("cols", [40, 80])
+def test_with_the_plan_on_the_same_terminal_the_screen_is_the_plan_alone(
+    account: Any, cols: int
+) -> None:
+    """stdout and stderr both the terminal: the progress line is erased before the plan is
+    printed, so the screen holds exactly the plan, as the terminal wraps it (ASCII names here,
+    so wrapping is by characters)."""
+    acc = account([f"{i:03d}-{LONG}" for i in range(COUNT)])
+    run = acc.tty("plan", env=acc.env(**SLOW), cols=cols, stdout_file=None)
+    assert run.code == 0 and run.in_place()
+    piped = acc.run("plan").stdout
+    wrapped = [line[i : i + cols] for line in piped.splitlines()
+               for i in range(0, max(len(line), 1), cols)]  # fmt: skip
+    assert run.screen(rows=5000) == [line.rstrip() for line in wrapped]
