@@ -22,7 +22,7 @@ from reconciler.cli.base import (
 )
 from reconciler.cli.connect import Target, api_options, open_client, target
 from reconciler.cli.observe import (
-    CliObserver,
+    ApplyObserver,
     Progress,
     line,
     observer,
@@ -120,10 +120,16 @@ def confirm(auto_approve: bool, account: str) -> None:
         raise ReconcilerError(
             "refusing to apply without confirmation: no terminal to ask on (use --auto-approve)"
         )
-    answer = click.prompt(
-        f"Apply these changes to account {account}? Only 'yes' will be accepted",
-        default="", show_default=False, err=True,
-    )  # fmt: skip
+    # Two lines: on one, the question and the masked id take 83 columns, and at 80 the
+    # terminal broke it before the colon the answer follows.
+    err(f"\nApply these changes to account {account}?")
+    try:
+        answer = click.prompt(
+            "Only 'yes' will be accepted", default="", show_default=False, err=True
+        )
+    except (signals.Interrupted, KeyboardInterrupt, click.exceptions.Abort):
+        err("")  # Ctrl-C or Ctrl-D left the answer's line open: "Interrupted." goes below it
+        raise
     if answer.strip() != "yes":
         raise ReconcilerError("apply cancelled: nothing was changed")
 
@@ -145,32 +151,30 @@ _WORDS = {"applied": "applied", "failed": "FAILED", "not_attempted": "not attemp
 
 
 def change_events(total: int, progress: Progress | None) -> Callable[[Change, str, str], None]:
-    """A line per change done on stderr; on a terminal, the progress line counts them."""
+    """A line per change done on stderr, `apply: [2/4] applied update NAME`; on a terminal, the
+    progress line under them counts the changes and names the last one."""
+    from reconciler.core.identity import show_name
+
     done = [0]
 
     def on_event(change: Change, status: str, detail: str = "") -> None:
         if status == "start":
             return
         done[0] += 1
+        word = _WORDS.get(status, status.replace("_", " "))
+        name = show_name(change.name)
+        # an error that already names the change (`create x: POST ...`) is not told it twice
+        detail = detail.removeprefix(f"{change.action} {change.name}: ")
         if progress is not None:
-            progress.phase("apply", total)
-            if status in ("applied", "already applied"):
-                progress.advance()
-                return
-        text = f"apply: [{done[0]}/{total}] {_WORDS.get(status, status)} {change.action} "
-        line(text + change.name + (f": {detail}" if detail else ""))
+            progress.advance(f"{word} {change.action} {name}")
+        line(f"apply: [{done[0]}/{total}] {word} {change.action} {name}"
+             + (f": {detail}" if detail else ""))  # fmt: skip
 
     return on_event
 
 
 def report(result: ApplyResult) -> int:
-    """Say what was applied, what failed and what was not attempted; 0 only if all converged."""
-    for change, reason in result.failed:
-        err(f"apply: FAILED {change.action} {change.name}: {reason}")
-    for change in result.not_attempted:
-        err(f"apply: not attempted: {change.action} {change.name}")
-    for change in result.already:
-        err(f"apply: {change.action} {change.name}: already applied")
+    """The outcome in one line (each change had its line already); 0 only if all converged."""
     for problem in result.problems:
         err(f"apply: verification: {problem}")
     applied, failed, skipped = len(result.applied), len(result.failed), len(result.not_attempted)
@@ -275,12 +279,15 @@ def _run(
             return EXIT_OK
         confirm(auto_approve, the_plan.account)
         progress = Progress() if wants_progress() else None
-        client.observer = CliObserver(progress)
+        client.observer = ApplyObserver(progress)
+        total = len(the_plan.changes)
+        if progress is not None:
+            progress.phase("apply", total)
         try:
-            with signals.deferred():
+            with signals.deferred(), client.phase("apply"):
                 result = apply_plan(
                     client, the_plan, parallelism=parallelism, left=left, pools=pools,
-                    on_event=change_events(len(the_plan.changes), progress),
+                    on_event=change_events(total, progress),
                 )  # fmt: skip
         finally:
             client.observer.close()

@@ -82,7 +82,27 @@ def no_color_option(f: click.decorators.FC) -> click.decorators.FC:
     )(f)  # fmt: skip
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class WholeHelpGroup(click.Group):
+    """A command list that shows each command's whole description, wrapped to the terminal,
+    where click cuts it to fit one line ("The bundled Plivo API emulator (state in...")."""
+
+    group_class = type  # `@cli.group` makes groups of this class too
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=WholeHelpGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="powerpacks")
 @no_color_option
 def cli() -> None:

@@ -93,7 +93,9 @@ class _Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def event(self, change: Change, status: str, detail: str = "") -> None:
-        log.info("apply: %s %s: %s %s", change.action, change.name, status, detail)
+        # debug: the CLI prints a line per change already; words, not identifiers, in logs too
+        shown = status.replace("_", " ") + (f": {detail}" if detail else "")
+        log.debug("apply: %s %s: %s", change.action, change.name, shown)
         if self.on_event is not None:
             self.on_event(change, status, detail)
 

@@ -5,6 +5,7 @@ Calls, for a manifest (N live Powerpacks, pages of 20):
 - one GET per Powerpack whose matrix the manifest manages, unless the list carried the matrix;
 - the Application list filtered by name, once per distinct application name (or the full list
   when that is cheaper), plus one GET per live application a named link replaces (its name);
+  when a name matches no application, the full list too (the error suggests close names);
 - per Powerpack managing pool members: its pool's Number/ list (long codes and toll-free alike)
   when it manages `numbers` or `tollfree`, its Shortcode/ list when it manages `shortcodes`;
 - per declared number absent from every pool read: the account's number lookup, and then, if it
@@ -78,11 +79,19 @@ def fetch_live(
 
 
 def fetch_everything(client: PlivoClient) -> LiveState:
-    """Every Powerpack with its matrix and its whole pool, and every application: for export."""
-    powerpacks = list_powerpacks(client)
-    powerpacks = _fill_priorities(client, powerpacks, {lp.uuid for lp in powerpacks})
-    applications = tuple(list_applications(client))
-    read = client.map(lambda lp: (lp.pool_uuid, read_pool(client, lp, KINDS)), powerpacks)
+    """Every Powerpack with its matrix and its whole pool, and every application: for export.
+    In the same phases as a plan's read, so the progress line and -v tell where it is."""
+    with client.phase("Powerpack list"):
+        client.expect(1)
+        powerpacks = list_powerpacks(client)
+    with client.phase("priority matrices"):
+        powerpacks = _fill_priorities(client, powerpacks, {lp.uuid for lp in powerpacks})
+    with client.phase("applications"):
+        client.expect(1)
+        applications = tuple(list_applications(client))
+    with client.phase("number pools"):
+        client.expect(2 * len(powerpacks))  # each pool's Number/ and Shortcode/ lists
+        read = client.map(lambda lp: (lp.pool_uuid, read_pool(client, lp, KINDS)), powerpacks)
     return LiveState(powerpacks=tuple(powerpacks), applications=applications, pools=dict(read))
 
 
@@ -168,12 +177,18 @@ def _applications(
         return None
     names = sorted({str(m.desired.application.name) for m in named})  # type: ignore[union-attr]
     apps = list(fetch_applications(client, names))
+    if set(names) - {a.app_name for a in apps}:
+        # A name no application has: the plan fails on it, and says which names are close
+        # ("did you mean 'Marketing replies'?"), which only the whole list can tell.
+        client.expect(1)
+        apps = list_applications(client)
     known = {a.app_id for a in apps}
     replaced = sorted({
         m.live.application_id for m in named
         if m.live is not None and m.live.application_type == "xml"
         and m.live.application_id not in known
     })  # fmt: skip
+    client.expect(len(replaced))
     apps += [a for a in client.map(lambda i: _application(client, i), replaced) if a is not None]
     return tuple(apps)
 
@@ -199,6 +214,7 @@ def fetch_applications(client: PlivoClient, names: Sequence[str]) -> tuple[LiveA
     """
     if len(names) == 1:
         return _apps_named(client, names[0])
+    client.expect(1)
     first = client.first_page(APPLICATIONS)
     if pages_for(first[0]) - 1 < len(names):
         apps = list_applications(client, first=first)
@@ -208,6 +224,7 @@ def fetch_applications(client: PlivoClient, names: Sequence[str]) -> tuple[LiveA
 
 
 def _apps_named(client: PlivoClient, name: str) -> tuple[LiveApplication, ...]:
+    client.expect(1)
     apps = list_applications(client, {"app_name": name})
     return tuple(a for a in apps if a.app_name == name)
 

@@ -24,6 +24,7 @@ from reconciler.render.values import (
     show,
     summary_line,
     tally_line,
+    visible,
     width,
     wrap,
 )
@@ -42,9 +43,10 @@ def render_text(
 ) -> str:
     """The plan as text (no final newline): account, changes, senders, warnings, summary."""
     paint = _painter(color)
+    manifest_name = visible(manifest_name)
     out: list[str] = []
     if plan.account:
-        out += wrap(f"Account {plan.account} · manifest {manifest_name}", width_limit)
+        out += wrap(f"Account {visible(plan.account)} · manifest {manifest_name}", width_limit)
         out.append("")
     if plan.has_base:
         out += _sections(plan, paint, width_limit)
@@ -56,9 +58,9 @@ def render_text(
         unchanged = [paint("No change:", "bold"), "", *unchanged]
     out += unchanged
     for warning in plan.warnings:
-        out += [*wrap(f"Warning: {warning}", width_limit, "", "  "), ""]
-    out.append(paint(summary_line(plan, manifest_name), "bold"))
-    out.append(tally_line(plan))
+        out += [*wrap(f"Warning: {visible(warning)}", width_limit, "", "  "), ""]
+    out += [paint(line, "bold") for line in wrap(summary_line(plan, manifest_name), width_limit)]
+    out += wrap(tally_line(plan), width_limit)
     return "\n".join(out)
 
 
@@ -119,7 +121,7 @@ def _block(
 
 def _notes(change: Change) -> str:
     labels = {"renamed": "renamed from {}", "uuid": "uuid {}", "prune": "prune at {}"}
-    notes = [labels.get(kind, "{}").format(value) for kind, value in facts(change)]
+    notes = [labels.get(kind, "{}").format(visible(value)) for kind, value in facts(change)]
     if change.action == "delete" and not change.source:
         notes.append("prune")
     return ", ".join(notes)
@@ -181,7 +183,7 @@ def _impact(impact: tuple[Impact, ...], limit: int) -> list[str]:
         was = f" (was {i.before or 'nothing'})" if i.before != i.after else ""
         lines += wrap(f"{now}{was}", limit, label, " " * 16)
         if i.warning:
-            lines += wrap(f"! {i.warning}", limit, " " * 16, " " * 18)
+            lines += wrap(f"! {visible(i.warning)}", limit, " " * 16, " " * 18)
     return lines
 
 

@@ -39,10 +39,26 @@ def show(field: str, value: Any) -> str:
 
 
 def show_app(value: Any) -> str:
+    """`xml:123 (Marketing replies)`: the name as Powerpack names are shown (escaped when it
+    holds invisible characters: an application name comes from the live account as it is)."""
     if not value:
         return "none"
-    text = f"{value.get('type', '')}:{value.get('id', '')}"
-    return f"{text} ({value['name']})" if value.get("name") else text
+    text = visible(f"{value.get('type', '')}:{value.get('id', '')}")
+    return f"{text} ({show_name(str(value['name']))})" if value.get("name") else text
+
+
+_HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # control and format characters, line and paragraph breaks
+
+
+def visible(text: str) -> str:
+    """`text` with every control or format character escaped (`\\x1b`, `\\u202e`): a plan's
+    free text (a warning, a file name) never moves the cursor, colours or reorders a line."""
+    if all(unicodedata.category(c) not in _HIDDEN for c in text):
+        return text
+    return "".join(
+        c if unicodedata.category(c) not in _HIDDEN else repr(c)[1:-1]
+        if c.isascii() else f"\\u{ord(c):04x}" for c in text
+    )  # fmt: skip
 
 
 def renamed_from(change: Change) -> str | None:
