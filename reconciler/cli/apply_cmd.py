@@ -167,6 +167,9 @@ def change_events(total: int, progress: Progress | None) -> Callable[[Change, st
         detail = detail.removeprefix(f"{change.action} {change.name}: ")
         if progress is not None:
             progress.advance(f"{word} {change.action} {name}")
+        if status == "already applied":  # a saved plan's change found done: it sends nothing
+            line(f"apply: {change.action} {name}: already applied")
+            return
         line(f"apply: [{done[0]}/{total}] {word} {change.action} {name}"
              + (f": {detail}" if detail else ""))  # fmt: skip
 
