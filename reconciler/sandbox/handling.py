@@ -11,6 +11,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,10 @@ class Handling:
     _store: Store
     _writers: set[asyncio.StreamWriter]
     state_path: Path
+    # The waits (latency, a timeout fault) and the rate limit's clock: tests swap them to see
+    # what the sandbox would wait without waiting.
+    pause: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+    clock: Callable[[], float] = staticmethod(time.monotonic)
 
     @property
     def url(self) -> str:
@@ -118,13 +123,13 @@ class Handling:
             "time": round(time.time(), 6),
         }
         if self.latency_ms > 0:
-            await asyncio.sleep(self.latency_ms / 1000)
+            await self.pause(self.latency_ms / 1000)
         fault = self._faults.pick(request.method)
         if fault is not None:
             entry["fault"] = fault.kind
             if fault.kind in ("drop", "timeout"):
                 if fault.kind == "timeout":
-                    await asyncio.sleep(fault.delay)
+                    await self.pause(fault.delay)
                 self._store.record(entry)
                 return _DROP
         status, payload, headers = self._handle(request, fault)
@@ -195,7 +200,7 @@ class Handling:
         """The account's sliding-window limit; 429 with Retry-After when exceeded."""
         if self._limiter is None:
             return
-        wait = self._limiter.admit(time.monotonic())
+        wait = self._limiter.admit(self.clock())
         if wait is not None:
             retry = str(max(1, int(wait + 0.999)))
             limit = f"{self._limiter.limit} requests per {self._limiter.window:g} s"

@@ -76,11 +76,10 @@ def endless(conn: socket.socket) -> None:
 
 def test_a_trickling_answer_is_cut_at_the_deadline(raw_server):
     url = raw_server(trickle)
-    t0 = time.monotonic()
     c = make_client(url, timeout=0.5, deadline=1.0, max_retries=50)
     with c, pytest.raises(ApiError, match="no complete answer within"):
         c.request("GET", "Powerpack/")
-    assert time.monotonic() - t0 < 2.0
+    assert c.stats["GET Powerpack list"] <= 3  # each cut at 0.5 s: the 1 s deadline holds two
 
 
 def test_an_answer_cut_short_is_retried_then_reported(raw_server):
@@ -101,8 +100,7 @@ def test_a_cut_answer_to_a_create_is_ambiguous(raw_server):
 
 def test_an_endless_answer_without_length_stops_at_the_size_cap(raw_server):
     url = raw_server(endless)
-    t0 = time.monotonic()
     c = make_client(url, max_body=1_000_000)
     with c, pytest.raises(ApiError, match=r"answer too large \(over 1000000 bytes\)"):
         c.request("GET", "Powerpack/")
-    assert time.monotonic() - t0 < 2.0 and c.stats["GET Powerpack list"] == 1
+    assert c.stats["GET Powerpack list"] == 1  # not retried: a size is no passing fault

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -181,10 +180,8 @@ def test_hostile_files_stop_plan_and_apply_before_any_call(hostile, tmp_path, ca
     else:
         path.write_bytes(HAZARDS[case])
     for args in (["plan"], ["apply", "--auto-approve"]):
-        t0 = time.monotonic()
-        r = run_cli(tmp_path, cli_env(server.url), *args, timeout=60)
+        r = run_cli(tmp_path, cli_env(server.url), *args, timeout=60)  # a hang fails here
         assert r.code == 1 and "Traceback" not in r.err, (case, r.err[-2000:])
-        assert time.monotonic() - t0 < 20, case
         *problems, last = r.err.splitlines()
         assert COUNT.fullmatch(last), (case, r.err[-2000:])
         assert problems and all(p.startswith("powerpacks.yaml:") for p in problems), case

@@ -7,7 +7,6 @@ import base64
 import json
 import socket
 import threading
-import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -226,10 +225,8 @@ def test_plain_http_off_loopback_is_refused_before_any_connection(tmp_path: Path
     try:
         for url in urls:
             for args in (["plan"], ["apply", "--auto-approve", "--allow-mass-change"], ["export"]):
-                t0 = time.monotonic()
                 r = run_cli(tmp_path, cli_env(url), *args, "--api-url", url)
                 assert r.code == 1 and "refusing plain http://" in r.err, (url, r.err)
-                assert time.monotonic() - t0 < 5
         with pytest.raises(TimeoutError):
             listener.accept()  # nobody ever connected
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -108,10 +109,21 @@ def test_drop_after_applies_then_closes(tmp_path: Path) -> None:
 
 
 def test_timeout_outlasts_the_client_and_applies_nothing(tmp_path: Path) -> None:
-    with Sandbox(tmp_path / "s.json", rate_limit=None, faults=["timeout:1,delay=0.5"]) as sb:
+    sb = Sandbox(tmp_path / "s.json", rate_limit=None, faults=["timeout:1,delay=30"])
+    waited: list[float] = []
+    release = asyncio.Event()
+
+    async def pause(seconds: float) -> None:  # the fault's wait, until the test says so
+        waited.append(seconds)
+        await release.wait()
+
+    sb.pause = pause  # type: ignore[method-assign]
+    with sb:
         with pytest.raises(requests.ReadTimeout):
-            create(sb, "slow", timeout=0.1)
-        time.sleep(0.6)
+            create(sb, "slow", timeout=0.2)
+        assert waited == [30.0]  # it would have waited 30 s
+        sb._call(release.set)  # the delay ends: the connection is closed, nothing applied
+        assert wait_for(lambda: any(e.get("fault") == "timeout" for e in sb.journal()))
         assert "slow" not in names(sb)
 
 
@@ -124,14 +136,20 @@ def test_faults_switch_at_runtime(sandbox: Sandbox) -> None:
 
 
 def test_latency_is_added(tmp_path: Path) -> None:
-    with Sandbox(tmp_path / "s.json", rate_limit=None, latency_ms=80) as sb:
-        started = time.perf_counter()
-        statuses(sb, 2)
-        assert time.perf_counter() - started >= 0.16
+    """Each request waits the latency before it is answered (seen, not waited: no clock)."""
+    sb = Sandbox(tmp_path / "s.json", rate_limit=None, latency_ms=80)
+    waited: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        waited.append(seconds)
+
+    sb.pause = pause  # type: ignore[method-assign]
+    with sb:
+        assert statuses(sb, 2) == [200, 200]
+        assert waited == [0.08, 0.08]
         sb.set_latency(0)
-        started = time.perf_counter()
         statuses(sb, 2)
-        assert time.perf_counter() - started < 0.16
+        assert waited == [0.08, 0.08]  # no wait at all without latency
 
 
 def test_default_rate_limit_is_300_per_5_seconds(tmp_path: Path) -> None:
@@ -154,7 +172,24 @@ def test_rate_limit_429_has_retry_after_and_can_be_switched(tmp_path: Path) -> N
 
 
 def test_rate_limit_window_slides(tmp_path: Path) -> None:
-    with Sandbox(tmp_path / "s.json", rate_limit=[2, 0.6]) as sb:
+    """Requests leave the window `window` seconds after they came in (on the sandbox's clock)."""
+    now = [1000.0]
+    sb = Sandbox(tmp_path / "s.json", rate_limit=[2, 0.6])
+    sb.clock = lambda: now[0]  # type: ignore[method-assign]
+    with sb:
         assert statuses(sb, 3) == [200, 200, 429]
-        time.sleep(0.65)
+        now[0] += 0.59
+        assert statuses(sb, 1) == [429]
+        now[0] += 0.02
         assert statuses(sb, 1) == [200]
+
+
+def wait_for(condition, guard: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    """Poll until the condition holds (the sandbox's loop and I/O thread run on their own);
+    the guard only stops a hang."""
+    end = time.monotonic() + guard
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True

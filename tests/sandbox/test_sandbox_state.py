@@ -33,11 +33,9 @@ def matrix(pp: dict) -> dict[tuple[str, str], list[str]]:
     }
 
 
-def test_build_state_is_seeded_and_fast() -> None:
+def test_build_state_is_seeded() -> None:
     specs = [{"name": f"pp-{i}"} for i in range(5000)]
-    started = time.perf_counter()
-    one = build_state(powerpacks=specs, seed=3)
-    assert time.perf_counter() - started < 1.0
+    one = build_state(powerpacks=specs, seed=3)  # how fast: benchmarks/sandbox_rps.py
     assert one["powerpacks"][:300] == build_state(powerpacks=specs[:300], seed=3)["powerpacks"]
     other = build_state(powerpacks=specs[:1], seed=4)
     assert one["powerpacks"][0]["uuid"] != other["powerpacks"][0]["uuid"]
@@ -113,9 +111,9 @@ def test_missing_state_is_seeded_with_the_demo(tmp_path: Path) -> None:
 
 def test_writes_reach_the_file_while_running(sandbox: Sandbox, http, base) -> None:
     http.post(f"{base}/Powerpack/", json={"name": "soon"})
-    deadline = time.monotonic() + 3
+    guard = time.monotonic() + 30  # the store writes within PERSIST_DELAY; this only stops a hang
     while "soon" not in by_name(load_state(sandbox.state_path)):
-        assert time.monotonic() < deadline, "write not persisted within 3 s"
+        assert time.monotonic() < guard, "the write never reached the file"
         time.sleep(0.02)
 
 
@@ -129,15 +127,15 @@ def test_many_writes_are_coalesced(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         real_write(path, text)
 
     monkeypatch.setattr(store, "write_text_atomic", counting_write)
+    monkeypatch.setattr(store, "PERSIST_DELAY", 3600.0)  # no interval ends during the test
     with Sandbox(tmp_path / "s.json", rate_limit=None) as sb, requests.Session() as http:
         http.auth = (sb.auth_id, sb.auth_token)
         base = f"{sb.url}/v1/Account/{sb.auth_id}"
         uuid = http.get(f"{base}/Powerpack/").json()["objects"][0]["uuid"]
-        started = time.monotonic()
         for i in range(200):
             http.post(f"{base}/Powerpack/{uuid}/", json={"sticky_sender": i % 2 == 0})
-        elapsed = time.monotonic() - started
-    assert len(writes) <= elapsed / store.PERSIST_DELAY + 3  # one per interval, plus stop()
+        assert writes == []  # 200 writes wait for one coalesced save
+    assert len(writes) == 1  # stop() saves them all at once
     assert json.loads(writes[-1])["powerpacks"][0]["sticky_sender"] is False  # the last write won
 
 
@@ -188,15 +186,13 @@ def test_snapshot_is_a_copy(sandbox: Sandbox) -> None:
     assert len(sandbox.snapshot()["powerpacks"]) == 4
 
 
-def test_starts_fast_on_5000_powerpacks(tmp_path: Path) -> None:
+def test_serves_5000_powerpacks_to_the_last_page(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     write_state(path, build_state(powerpacks=[{"name": f"p{i}"} for i in range(5000)]))
-    started = time.perf_counter()
-    with Sandbox(path, rate_limit=None) as sb:
-        assert time.perf_counter() - started < 1.0
-        with requests.Session() as s:
-            s.auth = (sb.auth_id, sb.auth_token)
-            page = s.get(f"{sb.url}/v1/Account/{sb.auth_id}/Powerpack/?offset=4990").json()
+    # How fast it starts: benchmarks/sandbox_rps.py.
+    with Sandbox(path, rate_limit=None) as sb, requests.Session() as s:
+        s.auth = (sb.auth_id, sb.auth_token)
+        page = s.get(f"{sb.url}/v1/Account/{sb.auth_id}/Powerpack/?offset=4990").json()
     assert page["meta"]["total_count"] == 5000 and len(page["objects"]) == 10
 
 
