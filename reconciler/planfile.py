@@ -26,6 +26,7 @@ from reconciler.core.models import (
     Move,
     Plan,
     Summary,
+    canonical_json,
     fingerprint,
 )
 from reconciler.core.vocab import CELLS, KINDS, MEMBER_SERVICES, SCALARS, SENDER_TYPES, cell_field
@@ -219,15 +220,21 @@ def _change(raw: _Change, index: int, where: str) -> Change:
     except (ValueError, KeyError, TypeError) as e:
         raise PlanFileError(f"{label}: {e}") from None
     stated = list(change.requests)
-    if stated != rebuilt:
+    # Compared as JSON, not as Python values: 0 == False and 1.0 == True in Python, so a body
+    # {"unrent_numbers": 0} would pass for {"unrent_numbers": false} and be sent as it is.
+    if [_exact(r) for r in stated] != [_exact(r) for r in rebuilt]:
         raise PlanFileError(f"{label}: {_difference(stated, rebuilt)}: refusing the whole plan")
     return change
+
+
+def _exact(req: ApiRequest) -> str:
+    return canonical_json(req.model_dump())
 
 
 def _difference(stated: list[ApiRequest], rebuilt: list[ApiRequest]) -> str:
     """Say where the stated requests leave what the change's content makes."""
     for i, (a, b) in enumerate(zip(stated, rebuilt, strict=False)):
-        if a != b:
+        if _exact(a) != _exact(b):
             return f"requests[{i}] is {_show(a)}, but the change's content makes {_show(b)}"
     if len(stated) > len(rebuilt):
         return f"requests[{len(rebuilt)}] ({_show(stated[len(rebuilt)])}) is not in its content"
