@@ -168,6 +168,12 @@ def _plan(doc: _PlanFile, where: str) -> Plan:
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise PlanFileError(f"{where}: a Powerpack has two changes: {', '.join(dupes)}")
+    # The same Powerpack under two names (a second rename of one uuid), or one pool twice.
+    for key in ("uuid", "pool_uuid"):
+        values = [getattr(c, key) for c in changes if getattr(c, key) is not None]
+        if len(set(values)) != len(values):
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            raise PlanFileError(f"{where}: two changes of one Powerpack ({key} {', '.join(dupes)})")
     counts = {a: sum(c.action == a for c in changes) for a in ("create", "update", "delete")}
     summary = Summary(**doc.summary.model_dump())
     if {a: getattr(summary, a) for a in counts} != counts:
