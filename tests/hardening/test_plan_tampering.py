@@ -27,6 +27,7 @@ from tests.support.plans import (
     POOL_RENTED,
     change,
     pool_plan,
+    rebuilt,
     refused_without_writes,
     saved_plan,
     write_doc,
@@ -438,6 +439,18 @@ def _pool_uuid_consistent(d: Doc) -> None:
     c["pool_uuid"] = other
 
 
+def _steal_from_unmanaged_pool(d: Doc) -> None:
+    """A consistent forgery: a "move from m-11" of a number that keep-10's pool holds."""
+    c = _pool_change(d)
+    f = next(f for f in c["fields"] if f["field"] == "numbers")
+    f["after"] = sorted([*f["after"], {"number": "14155550122", "service": "sms"}],
+                        key=lambda m: m["number"])  # fmt: skip
+    keep_pool = d["x-keep-pool"]
+    del d["x-keep-pool"]
+    c["moves"].append({**c["moves"][0], "number": "14155550122", "source_pool": keep_pool})
+    rebuilt(c)
+
+
 def _members_unsorted(d: Doc) -> None:
     f = next(f for f in _pool_change(d)["fields"] if f["field"] == "numbers")
     f["after"].reverse()
@@ -471,6 +484,7 @@ POOLS: dict[str, Callable[[Doc], None]] = {
     "move into another Powerpack": _move_into_no_one,
     "pool_uuid null": _pool_uuid_null,
     "pool_uuid and paths: another pool": _pool_uuid_consistent,
+    "a number taken from an unmanaged pool": _steal_from_unmanaged_pool,
     "members unsorted": _members_unsorted,
     "member not digits": _member_number_not_digits,
 }
@@ -480,7 +494,10 @@ POOLS: dict[str, Callable[[Doc], None]] = {
 def test_a_tampered_pool_request_is_refused_whole_with_no_write(pool_world, case: str) -> None:
     w, doc = pool_world
     tampered = copy.deepcopy(doc)
+    keep = next(p for p in w.sb.snapshot()["powerpacks"] if p["name"] == "keep-10")
+    tampered["x-keep-pool"] = keep["number_pool"]["uuid"]
     POOLS[case](tampered)
+    tampered.pop("x-keep-pool", None)
     assert json.dumps(tampered) != json.dumps(doc)  # (0 == False in Python, not in JSON)
     refused_without_writes(w, write_doc(w, tampered, "tampered.json"))
 
@@ -503,7 +520,8 @@ FILES: dict[str, Callable[[Path, Doc], None]] = {
     "nested 100,000 deep": lambda p, d: p.write_text(_nested(100_000)),
     "nested in a body": lambda p, d: p.write_text(json.dumps(d).replace(
         '"local_connect": false}', '"local_connect": ' + "[" * 50_000 + "]" * 50_000 + "}")),
-    "huge string": lambda p, d: p.write_text(json.dumps({**d, "created_at": "x" * 20_000_000})),
+    "over the cap, real bytes": lambda p, d: p.write_text(
+        json.dumps({**d, "created_at": "x" * (65 * 1024 * 1024)})),
     "over the size cap (sparse)": lambda p, d: _sparse(p, 3 * 1024**3),
     "a directory": lambda p, d: p.mkdir(),
     "a FIFO": lambda p, d: os.mkfifo(p),

@@ -9,7 +9,8 @@ from typing import Any
 
 from reconciler.api.client import PlivoClient
 from reconciler.cli.planning import make_plan
-from reconciler.core.models import DesiredPowerpack, Manifest, Member
+from reconciler.core import writes
+from reconciler.core.models import Change, DesiredPowerpack, FieldChange, Manifest, Member, Move
 from reconciler.render import render_json
 from tests.e2e.conftest import pp
 from tests.reliability.conftest import World
@@ -34,6 +35,7 @@ POOL_LIVE = [
     pp("m-10", numbers=["14155550100", {"number": "14155550101", "service": "sms"},
                         "18005550100"]),  # fmt: skip
     pp("m-11", numbers=["14155550111"]),
+    pp("keep-10", numbers=["14155550122"]),  # not in the manifest: its pool is not the plan's
 ]
 POOL_RENTED = [{"number": "14155550199", "country_iso2": "US", "type": "fixed"}]
 POOL_DESIRED = {
@@ -63,6 +65,14 @@ def pool_plan(w: World, name: str = "pool-plan.json") -> dict[str, Any]:
     text = render_json(plan)
     (w.cwd / name).write_text(text + "\n", encoding="utf-8")
     return json.loads(text)
+
+
+def rebuilt(c: dict[str, Any]) -> dict[str, Any]:
+    """A change dict whose requests are rebuilt from its (edited) content: a consistent forgery."""
+    model = Change(**{**c, "source": None, "fields": tuple(FieldChange(**f) for f in c["fields"]),
+                      "moves": tuple(Move(**m) for m in c["moves"]), "requests": ()})  # fmt: skip
+    c["requests"] = [r.model_dump() for r in writes.change_requests(model)]
+    return c
 
 
 def write_doc(w: World, doc: Any, name: str = "tampered.json") -> Path:
