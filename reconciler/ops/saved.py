@@ -89,17 +89,22 @@ def _pool_problems(
         lp = found.get(change.name)
         if lp is not None and is_rename(change):
             names.setdefault(lp.pool_uuid, set()).update(
-                str(f.before) for f in change.fields if f.field == "name")
+                str(f.before) for f in change.fields if f.field == "name"
+            )
     for change in plan.changes:
         lp = found.get(change.name)
-        if change.action == "update" and change.pool_uuid and lp is not None:
-            if lp.pool_uuid != change.pool_uuid:
-                problems.append(f"update {change.name}: its number pool is {lp.pool_uuid}, "
-                                f"not {change.pool_uuid} as the plan says")  # fmt: skip
-        for move in change.moves:
-            if move.source not in names.get(move.source_pool, set()):
-                problems.append(f"{change.action} {change.name}: {move.number} moves from pool "
-                                f"{move.source_pool}, which is not the pool of {move.source}")  # fmt: skip
+        pool = change.pool_uuid
+        if change.action == "update" and pool and lp is not None and lp.pool_uuid != pool:
+            problems.append(
+                f"update {change.name}: its number pool is {lp.pool_uuid}, not {pool} as the "
+                "plan says"
+            )
+        problems += [
+            f"{change.action} {change.name}: {m.number} moves from pool {m.source_pool}, "
+            f"which is not the pool of {m.source}"
+            for m in change.moves
+            if m.source not in names.get(m.source_pool, set())
+        ]
     return problems
 
 

@@ -32,8 +32,7 @@ powerpacks:
 # member syntax yet) adds the free number to m-10, moves 14155550111 from m-11 to m-10, changes
 # 14155550101's service, and removes the toll-free number.
 POOL_LIVE = [
-    pp("m-10", numbers=["14155550100", {"number": "14155550101", "service": "sms"},
-                        "18005550100"]),  # fmt: skip
+    pp("m-10", numbers=["14155550100", {"number": "14155550101", "service": "sms"}, "18005550100"]),
     pp("m-11", numbers=["14155550111"]),
     pp("keep-10", numbers=["14155550122"]),  # not in the manifest: its pool is not the plan's
 ]
@@ -41,8 +40,12 @@ POOL_RENTED = [{"number": "14155550199", "country_iso2": "US", "type": "fixed"}]
 POOL_DESIRED = {
     "m-10": DesiredPowerpack(
         name="m-10",
-        numbers=(Member(number="14155550100"), Member(number="14155550101", service="mms"),
-                 Member(number="14155550111"), Member(number="14155550199")),  # fmt: skip
+        numbers=(
+            Member(number="14155550100"),
+            Member(number="14155550101", service="mms"),
+            Member(number="14155550111"),
+            Member(number="14155550199"),
+        ),
         tollfree=(),
     ),
     "m-11": DesiredPowerpack(name="m-11", numbers=()),
@@ -69,8 +72,15 @@ def pool_plan(w: World, name: str = "pool-plan.json") -> dict[str, Any]:
 
 def rebuilt(c: dict[str, Any]) -> dict[str, Any]:
     """A change dict whose requests are rebuilt from its (edited) content: a consistent forgery."""
-    model = Change(**{**c, "source": None, "fields": tuple(FieldChange(**f) for f in c["fields"]),
-                      "moves": tuple(Move(**m) for m in c["moves"]), "requests": ()})  # fmt: skip
+    model = Change(
+        **{
+            **c,
+            "source": None,
+            "fields": tuple(FieldChange(**f) for f in c["fields"]),
+            "moves": tuple(Move(**m) for m in c["moves"]),
+            "requests": (),
+        }
+    )
     c["requests"] = [r.model_dump() for r in writes.change_requests(model)]
     return c
 
@@ -84,8 +94,15 @@ def write_doc(w: World, doc: Any, name: str = "tampered.json") -> Path:
 def refused_without_writes(w: World, plan: str | Path, *more: str) -> str:
     """`apply --plan` refuses the file: exit 1, one clean error, no write reached the sandbox."""
     w.sb.clear_journal()
-    r = w.run("apply", "--plan", str(plan), "--auto-approve", "--allow-delete",
-              "--allow-mass-change", *more)  # fmt: skip
+    r = w.run(
+        "apply",
+        "--plan",
+        str(plan),
+        "--auto-approve",
+        "--allow-delete",
+        "--allow-mass-change",
+        *more,
+    )
     assert r.code == 1, (r.code, r.out[-1500:], r.err[-1500:])
     assert "Traceback" not in r.err, r.err
     assert "Error:" in r.err, r.err
