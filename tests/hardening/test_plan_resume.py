@@ -28,11 +28,15 @@ def members(w: World) -> dict[str, list[tuple[str, str]]]:
 
 
 POOLS_AFTER = {
-    "m-10": [("14155550100", "sms"), ("14155550101", "mms"), ("14155550111", "sms"),
-             ("14155550199", "sms")],
+    "m-10": [
+        ("14155550100", "sms"),
+        ("14155550101", "mms"),
+        ("14155550111", "sms"),
+        ("14155550199", "sms"),
+    ],
     "m-11": [],
     "keep-10": [("14155550122", "sms")],
-}  # fmt: skip
+}
 
 
 def make(base: Path, which: str, **options) -> World:
@@ -97,8 +101,10 @@ def test_sigkill_part_way_then_the_same_saved_plan_finishes(tmp_path: Path, whic
 
 
 @pytest.mark.parametrize("which", ["main", "pools"])
-@pytest.mark.parametrize("fault", ["500:every=3,method=write", "drop-after:every=2,method=write",
-                                   "drop:every=2,method=write"])  # fmt: skip
+@pytest.mark.parametrize(
+    "fault",
+    ["500:every=3,method=write", "drop-after:every=2,method=write", "drop:every=2,method=write"],
+)
 def test_a_partial_apply_then_the_same_saved_plan_finishes(
     tmp_path: Path, which: str, fault: str
 ) -> None:
