@@ -297,6 +297,8 @@ class PlivoClient:
                     status, data = response.status_code, self._read_body(method, path, response)
                 finally:
                     response.close()
+                if exchange.fired:  # cut mid-answer: what was read is not the answer
+                    raise _Retryable("cut", ambiguous=True)
             except (_Retryable, ApiError):
                 cut = self._cut_reason(exchange.fired, limit)
                 if cut is None:
