@@ -63,8 +63,10 @@ def plan_live(
 
 def _list_moved(e: IncompleteReadError) -> bool:
     """The Powerpack list moved while it was read (not another list, nor a broken answer)."""
-    return bool(e.path) and e.path.rstrip("/").endswith("/Powerpack") and (
-        "repeated objects" in str(e) or "total_count changed" in str(e)
+    return (
+        bool(e.path)
+        and e.path.rstrip("/").endswith("/Powerpack")
+        and ("repeated objects" in str(e) or "total_count changed" in str(e))
     )
 
 
