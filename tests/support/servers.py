@@ -289,3 +289,47 @@ def endless_headers(server: RawServer) -> Callable[[socket.socket], None]:
             time.sleep(0.02)
 
     return serve
+
+
+class EchoApi:
+    """Answers every request with `answer(authorization_header) -> (status, headers, body)`:
+    an API that quotes back what it was sent (the token, in any form it likes)."""
+
+    def __init__(self, answer: Callable[[str], tuple[int, dict[str, str], bytes]]):
+        self.answer = answer
+        self.requests = 0
+        echo = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                echo.requests += 1
+                status, headers, body = echo.answer(self.headers.get("Authorization", ""))
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
