@@ -169,7 +169,22 @@ _CONFUSABLE = str.maketrans(
         ),  # Greek
         "\u0131": "i",  # dotless i
         "\u0237": "j",  # dotless j
+        **dict(zip("\u0585\u057d\u0570\u0578", "ouhn", strict=True)),  # Armenian
+        **dict(zip("\u0251\u0261\u0269\u028b", "agiu", strict=True)),  # Latin IPA letters
+        **dict(
+            zip("\u1d00\u1d04\u1d0f\u1d1c\u1d20\u1d21\u1d22\ua731", "acouvwzs", strict=True)
+        ),  # small capitals
     }
+)
+# Characters Unicode draws as nothing (Default_Ignorable_Code_Point) or as a blank that is not
+# a category-Z space: a name holding one looks like the name without it.
+_BLANK = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0}
+_BLANK_RANGES = (
+    (0x180B, 0x180F),
+    (0xFE00, 0xFE0F),
+    (0xE0100, 0xE01EF),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
 )
 
 
@@ -179,7 +194,8 @@ def _is_invisible(char: str) -> bool:
         return True
     if cat == "Zs" and char != " ":
         return True  # a space that is not the space bar's
-    return 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF  # variation selectors
+    code = ord(char)
+    return code in _BLANK or any(low <= code <= high for low, high in _BLANK_RANGES)
 
 
 def _script(char: str) -> str:
@@ -200,6 +216,9 @@ def name_hazards(name: str) -> list[str]:
         found.append("is not in Unicode's composed form (NFC)")
     elif unicodedata.normalize("NFKC", name) != name:
         found.append("uses compatibility forms of letters (fullwidth, styled)")
+    drawn = sorted({f"U+{ord(c):04X}" for c in name.casefold() if ord(c) in _CONFUSABLE})
+    if drawn:
+        found.append(f"has letters drawn like Latin ones ({', '.join(drawn)})")
     scripts = {_script(c) for c in name if c.isalpha()} - {""}
     if len(scripts) > 1:
         shown = " and ".join(s.title() for s in sorted(scripts))
