@@ -129,6 +129,8 @@ _WORDS = {"applied": "applied", "failed": "FAILED", "not_attempted": "not attemp
 
 def change_events(total: int, progress: Progress | None) -> Callable[[Change, str, str], None]:
     """A line per change done on stderr; on a terminal, the progress line counts them."""
+    from reconciler.core.identity import show_name
+
     done = [0]
 
     def on_event(change: Change, status: str, detail: str = "") -> None:
@@ -141,19 +143,21 @@ def change_events(total: int, progress: Progress | None) -> Callable[[Change, st
                 progress.advance()
                 return
         text = f"apply: [{done[0]}/{total}] {_WORDS.get(status, status)} {change.action} "
-        line(text + change.name + (f": {detail}" if detail else ""))
+        line(text + show_name(change.name) + (f": {detail}" if detail else ""))
 
     return on_event
 
 
 def report(result: ApplyResult) -> int:
     """Say what was applied, what failed and what was not attempted; 0 only if all converged."""
+    from reconciler.core.identity import show_name
+
     for change, reason in result.failed:
-        err(f"apply: FAILED {change.action} {change.name}: {reason}")
+        err(f"apply: FAILED {change.action} {show_name(change.name)}: {reason}")
     for change in result.not_attempted:
-        err(f"apply: not attempted: {change.action} {change.name}")
+        err(f"apply: not attempted: {change.action} {show_name(change.name)}")
     for change in result.already:
-        err(f"apply: {change.action} {change.name}: already applied")
+        err(f"apply: {change.action} {show_name(change.name)}: already applied")
     for problem in result.problems:
         err(f"apply: verification: {problem}")
     applied, failed, skipped = len(result.applied), len(result.failed), len(result.not_attempted)
