@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -103,12 +102,24 @@ def confirm(auto_approve: bool, account: str) -> None:
         raise ReconcilerError(
             "refusing to apply without confirmation: no terminal to ask on (use --auto-approve)"
         )
-    answer = click.prompt(
-        f"Apply these changes to account {account}? Only 'yes' will be accepted",
-        default="", show_default=False, err=True,
-    )  # fmt: skip
+    answer = ask(f"Apply these changes to account {account}? Only 'yes' will be accepted: ")
     if answer.strip() != "yes":
         raise ReconcilerError("apply cancelled: nothing was changed")
+
+
+def ask(question: str) -> str:
+    """One line from the terminal, waited for in short selects: a signal that arrives while
+    the prompt is being drawn is handled at once (input() through readline could miss it, block
+    in its select and leave SIGTERM unanswered until a key was pressed)."""
+    import select
+
+    click.echo(question, nl=False, err=True)
+    try:
+        while not select.select([sys.stdin], [], [], 0.2)[0]:
+            pass
+    except (OSError, ValueError):  # no select on this stdin (Windows): the plain prompt
+        return str(click.prompt("", default="", show_default=False, err=True))
+    return sys.stdin.readline()
 
 
 def show_requests(the_plan: Plan, auth_id: str, left: dict[int, list] | None) -> None:
@@ -127,25 +138,48 @@ _WORDS = {"applied": "applied", "failed": "FAILED", "not_attempted": "not attemp
           "already applied": "already applied"}  # fmt: skip
 
 
-def change_events(total: int, progress: Progress | None) -> Callable[[Change, str, str], None]:
-    """A line per change done on stderr; on a terminal, the progress line counts them."""
-    from reconciler.core.identity import show_name
+class ChangeEvents:
+    """A line per change done on stderr (on a terminal, the progress line counts them); keeps
+    each change's last status, for the report of a run a second signal cuts short."""
 
-    done = [0]
+    def __init__(self, total: int, progress: Progress | None):
+        self.total, self.progress, self.done = total, progress, 0
+        self.seen: dict[int, str] = {}
 
-    def on_event(change: Change, status: str, detail: str = "") -> None:
+    def __call__(self, change: Change, status: str, detail: str = "") -> None:
+        from reconciler.core.identity import show_name
+
+        self.seen[id(change)] = status
         if status == "start":
             return
-        done[0] += 1
-        if progress is not None:
-            progress.phase("apply", total)
+        self.done += 1
+        if self.progress is not None:
+            self.progress.phase("apply", self.total)
             if status in ("applied", "already applied"):
-                progress.advance()
+                self.progress.advance()
                 return
-        text = f"apply: [{done[0]}/{total}] {_WORDS.get(status, status)} {change.action} "
+        text = f"apply: [{self.done}/{self.total}] {_WORDS.get(status, status)} {change.action} "
         line(text + show_name(change.name) + (f": {detail}" if detail else ""))
 
-    return on_event
+    def report_cut(self, the_plan: Plan) -> None:
+        """What is known when a second signal ends the run before apply could report."""
+        from reconciler.core.identity import show_name
+
+        counts = {"applied": 0, "failed": 0, "start": 0, "": 0}
+        for change in the_plan.changes:
+            status = self.seen.get(id(change), "")
+            status = "applied" if status == "already applied" else status
+            status = "" if status == "not_attempted" else status
+            counts[status] = counts.get(status, 0) + 1
+            if status == "start":
+                err(f"apply: under way: {change.action} {show_name(change.name)} (may have landed)")
+            elif status == "":
+                err(f"apply: not attempted: {change.action} {show_name(change.name)}")
+        err(
+            f"Interrupted: {counts['applied']} applied, {counts['failed']} failed, "
+            f"{counts['']} not attempted, {counts['start']} under way. Re-run: apply converges "
+            "from where it stopped."
+        )
 
 
 def report(result: ApplyResult) -> int:
@@ -265,12 +299,17 @@ def _run(
         confirm(auto_approve, the_plan.account)
         progress = Progress() if wants_progress() else None
         client.observer = CliObserver(progress)
+        events = ChangeEvents(len(the_plan.changes), progress)
         try:
             with signals.deferred():
                 result = apply_plan(
                     client, the_plan, parallelism=parallelism, left=left, pools=pools,
-                    on_event=change_events(len(the_plan.changes), progress),
+                    on_event=events,
                 )  # fmt: skip
+        except signals.Interrupted:  # a second signal: no waiting, but say what is known
+            client.observer.close()
+            events.report_cut(the_plan)
+            raise
         finally:
             client.observer.close()
     if result.ok and manifest is not None and live is not None and saved is None:
