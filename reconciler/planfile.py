@@ -26,6 +26,7 @@ from reconciler.core.models import (
     Move,
     Plan,
     Summary,
+    canonical_json,
     fingerprint,
 )
 from reconciler.core.vocab import CELLS, KINDS, MEMBER_SERVICES, SCALARS, SENDER_TYPES, cell_field
@@ -167,6 +168,12 @@ def _plan(doc: _PlanFile, where: str) -> Plan:
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise PlanFileError(f"{where}: a Powerpack has two changes: {', '.join(dupes)}")
+    # The same Powerpack under two names (a second rename of one uuid), or one pool twice.
+    for key in ("uuid", "pool_uuid"):
+        values = [getattr(c, key) for c in changes if getattr(c, key) is not None]
+        if len(set(values)) != len(values):
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            raise PlanFileError(f"{where}: two changes of one Powerpack ({key} {', '.join(dupes)})")
     counts = {a: sum(c.action == a for c in changes) for a in ("create", "update", "delete")}
     summary = Summary(**doc.summary.model_dump())
     if {a: getattr(summary, a) for a in counts} != counts:
@@ -198,6 +205,7 @@ def _change(raw: _Change, index: int, where: str) -> Change:
         if problem:
             raise PlanFileError(f"{label}: fields[{i}] ({f.field}): {problem}")
     _check_base(raw, label)
+    _check_name(raw, label)
     src = raw.source
     change = Change(
         action=raw.action,
@@ -214,20 +222,48 @@ def _change(raw: _Change, index: int, where: str) -> Change:
     )
     if any(m.destination != raw.name and m.source != raw.name for m in change.moves):
         raise PlanFileError(f"{label}: a move that neither leaves nor enters this Powerpack")
+    _check_moves(change, label)
     try:
         rebuilt = writes.change_requests(change)
     except (ValueError, KeyError, TypeError) as e:
         raise PlanFileError(f"{label}: {e}") from None
+    if raw.pool_uuid is not None and (
+        raw.action != "update" or all(r.step in ("powerpack", "delete") for r in rebuilt)
+    ):
+        raise PlanFileError(f"{label}: a pool_uuid, but no pool request of its own")
     stated = list(change.requests)
-    if stated != rebuilt:
+    # Compared as JSON, not as Python values: 0 == False and 1.0 == True in Python, so a body
+    # {"unrent_numbers": 0} would pass for {"unrent_numbers": false} and be sent as it is.
+    if [_exact(r) for r in stated] != [_exact(r) for r in rebuilt]:
         raise PlanFileError(f"{label}: {_difference(stated, rebuilt)}: refusing the whole plan")
     return change
+
+
+def _check_moves(change: Change, label: str) -> None:
+    """A move into this Powerpack is of a number its fields add, for the service they say."""
+    after = {f.field: f.after for f in change.fields if f.field in KINDS}
+    numbers = [m.number for m in change.moves]
+    if len(set(numbers)) != len(numbers):
+        raise PlanFileError(f"{label}: a number moves twice")
+    for move in change.moves:
+        if move.destination != change.name:
+            continue
+        wanted = writes.services(after.get(move.kind) or [], move.kind)
+        service = wanted.get(move.number) if move.kind == "numbers" else ""
+        if move.number not in wanted or move.service != service:
+            raise PlanFileError(
+                f"{label}: the move of {move.number} is not one its {move.kind} field makes"
+            )
+
+
+def _exact(req: ApiRequest) -> str:
+    return canonical_json(req.model_dump())
 
 
 def _difference(stated: list[ApiRequest], rebuilt: list[ApiRequest]) -> str:
     """Say where the stated requests leave what the change's content makes."""
     for i, (a, b) in enumerate(zip(stated, rebuilt, strict=False)):
-        if a != b:
+        if _exact(a) != _exact(b):
             return f"requests[{i}] is {_show(a)}, but the change's content makes {_show(b)}"
     if len(stated) > len(rebuilt):
         return f"requests[{len(rebuilt)}] ({_show(stated[len(rebuilt)])}) is not in its content"
@@ -251,6 +287,23 @@ def _check_base(raw: _Change, label: str) -> None:
             ok = False
         if not ok:
             raise PlanFileError(f"{label}: base is not the fingerprint of base_state")
+
+
+def _check_name(raw: _Change, label: str) -> None:
+    """The name a change shows is the name of the Powerpack it was computed from (a rename: its
+    old name the before, its new name the change's): else the plan shows one Powerpack and
+    writes another."""
+    if raw.base_state is None:
+        return
+    renames = [f for f in raw.fields if f.field == "name"]
+    was = renames[0].before if renames else raw.name
+    if renames and renames[0].after != raw.name:
+        raise PlanFileError(f"{label}: it renames to {renames[0].after!r}, not to its own name")
+    if raw.base_state.get("name") != was:
+        raise PlanFileError(
+            f"{label}: it was computed from the Powerpack named {raw.base_state.get('name')!r}, "
+            f"not {was!r}"
+        )
 
 
 _APP_TYPES = ("xml", "phlo")

@@ -72,7 +72,9 @@ def token_forms(auth_id: str, token: str) -> tuple[str, ...]:
     escaped = set()
     for text in texts:
         escaped |= {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
-        escaped |= {quote(text, safe=""), text.encode("unicode_escape").decode("ascii")}
+        escaped.add(text.encode("unicode_escape").decode("ascii"))
+        with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate (undecodable bytes)
+            escaped.add(quote(text, safe=""))
     forms = {f for f in texts | escaped if f}
     return tuple(sorted(forms, key=lambda f: (-len(f), f)))
 

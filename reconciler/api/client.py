@@ -279,6 +279,8 @@ class PlivoClient(Exchanges):
                     status, data = response.status_code, self._read_body(method, path, response)
                 finally:
                     response.close()
+                if exchange.fired:  # cut mid-answer: what was read is not the answer
+                    raise Retryable("cut", ambiguous=True)
             except (Retryable, ApiError):
                 cut = self._cut_reason(exchange.fired, limit)
                 if cut is None:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _current = threading.local()  # the exchange the calling thread is sending, if any
@@ -41,7 +42,9 @@ class Exchange:
     def cut(self, why: str) -> None:
         """Shut the exchange's socket down (both ways): the blocked read or write fails now."""
         self.fired = self.fired or why
-        sock = getattr(self.conn, "sock", None)
+        # An answer with "Connection: close" takes the socket from its connection (http.client
+        # sets conn.sock to None once the headers are read): the body is still read from it.
+        sock = getattr(self.conn, "sock", None) or getattr(self.conn, "watched_sock", None)
         if sock is None:
             return
         try:  # on a dup of the descriptor: the other thread's socket object is left alone
@@ -146,12 +149,32 @@ def _remember(conn: Any) -> Any:
     return conn
 
 
+class _HTTPConnection(HTTPConnection):
+    watched_sock: Any = None
+
+    def connect(self) -> None:
+        super().connect()
+        self.watched_sock = self.sock  # kept for the watchdog: see Exchange.cut
+
+
+class _HTTPSConnection(HTTPSConnection):
+    watched_sock: Any = None
+
+    def connect(self) -> None:
+        super().connect()
+        self.watched_sock = self.sock
+
+
 class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _remember(super()._get_conn(timeout))
 
 
 class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _remember(super()._get_conn(timeout))
 

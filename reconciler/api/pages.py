@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from reconciler.core.vocab import PAGE_LIMIT
-from reconciler.errors import ApiError
+from reconciler.errors import IncompleteReadError
 
 if TYPE_CHECKING:
     from reconciler.api.client import PlivoClient
@@ -71,11 +71,7 @@ def _shown(client: PlivoClient, path: str) -> str:
     return f"GET {client.mask(client.full_path(path))}"
 
 
-class IncompleteReadError(ApiError):
-    """A list could not be read whole and consistent (it may have changed while paging)."""
-
-
-def _incomplete(shown: str, why: str) -> ApiError:
+def _incomplete(shown: str, why: str) -> IncompleteReadError:
     method, _, path = shown.partition(" ")
     message = f"{shown}: incomplete read: {why}; refusing to plan"
     return IncompleteReadError(message, method=method, path=path)

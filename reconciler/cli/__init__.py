@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except ReconcilerError as e:
         err(f"Error: {e}")
         code = EXIT_ERROR
+    signals.settle()
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # `powerpacks plan | head`: the reader left; not an error of ours

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -124,14 +123,27 @@ def confirm(auto_approve: bool, account: str) -> None:
     # terminal broke it before the colon the answer follows.
     err(f"\nApply these changes to account {account}?")
     try:
-        answer = click.prompt(
-            "Only 'yes' will be accepted", default="", show_default=False, err=True
-        )
+        answer = ask("Only 'yes' will be accepted: ")
     except (signals.Interrupted, KeyboardInterrupt, click.exceptions.Abort):
         err("")  # Ctrl-C or Ctrl-D left the answer's line open: "Interrupted." goes below it
         raise
     if answer.strip() != "yes":
         raise ReconcilerError("apply cancelled: nothing was changed")
+
+
+def ask(question: str) -> str:
+    """One line from the terminal, waited for in short selects: a signal that arrives while
+    the prompt is being drawn is handled at once (input() through readline could miss it, block
+    in its select and leave SIGTERM unanswered until a key was pressed)."""
+    import select
+
+    click.echo(question, nl=False, err=True)
+    try:
+        while not select.select([sys.stdin], [], [], 0.2)[0]:
+            pass
+    except (OSError, ValueError):  # no select on this stdin (Windows, a test's buffer)
+        pass
+    return sys.stdin.readline()
 
 
 def show_requests(the_plan: Plan, auth_id: str, left: dict[int, list] | None) -> None:
@@ -150,30 +162,53 @@ _WORDS = {"applied": "applied", "failed": "FAILED", "not_attempted": "not attemp
           "already applied": "already applied"}  # fmt: skip
 
 
-def change_events(total: int, progress: Progress | None) -> Callable[[Change, str, str], None]:
+class ChangeEvents:
     """A line per change done on stderr, `apply: [2/4] applied update NAME`; on a terminal, the
-    progress line under them counts the changes and names the last one."""
-    from reconciler.core.identity import show_name
+    progress line under them counts the changes and names the last one. Keeps each change's last
+    status, for the report of a run a second signal cuts short."""
 
-    done = [0]
+    def __init__(self, total: int, progress: Progress | None):
+        self.total, self.progress, self.done = total, progress, 0
+        self.seen: dict[int, str] = {}
 
-    def on_event(change: Change, status: str, detail: str = "") -> None:
+    def __call__(self, change: Change, status: str, detail: str = "") -> None:
+        from reconciler.core.identity import show_name
+
+        self.seen[id(change)] = status
         if status == "start":
             return
-        done[0] += 1
+        self.done += 1
         word = _WORDS.get(status, status.replace("_", " "))
         name = show_name(change.name)
         # an error that already names the change (`create x: POST ...`) is not told it twice
         detail = detail.removeprefix(f"{change.action} {change.name}: ")
-        if progress is not None:
-            progress.advance(f"{word} {change.action} {name}")
+        if self.progress is not None:
+            self.progress.advance(f"{word} {change.action} {name}")
         if status == "already applied":  # a saved plan's change found done: it sends nothing
             line(f"apply: {change.action} {name}: already applied")
             return
-        line(f"apply: [{done[0]}/{total}] {word} {change.action} {name}"
+        line(f"apply: [{self.done}/{self.total}] {word} {change.action} {name}"
              + (f": {detail}" if detail else ""))  # fmt: skip
 
-    return on_event
+    def report_cut(self, the_plan: Plan) -> None:
+        """What is known when a second signal ends the run before apply could report."""
+        from reconciler.core.identity import show_name
+
+        counts = {"applied": 0, "failed": 0, "start": 0, "": 0}
+        for change in the_plan.changes:
+            status = self.seen.get(id(change), "")
+            status = "applied" if status == "already applied" else status
+            status = "" if status == "not_attempted" else status
+            counts[status] = counts.get(status, 0) + 1
+            if status == "start":
+                err(f"apply: under way: {change.action} {show_name(change.name)} (may have landed)")
+            elif status == "":
+                err(f"apply: not attempted: {change.action} {show_name(change.name)}")
+        err(
+            f"Interrupted: {counts['applied']} applied, {counts['failed']} failed, "
+            f"{counts['']} not attempted, {counts['start']} under way. Re-run: apply converges "
+            "from where it stopped."
+        )
 
 
 def report(result: ApplyResult) -> int:
@@ -286,12 +321,17 @@ def _run(
         total = len(the_plan.changes)
         if progress is not None:
             progress.phase("apply", total)
+        events = ChangeEvents(total, progress)
         try:
             with signals.deferred(), client.phase("apply"):
                 result = apply_plan(
                     client, the_plan, parallelism=parallelism, left=left, pools=pools,
-                    on_event=change_events(total, progress),
+                    on_event=events,
                 )  # fmt: skip
+        except signals.Interrupted:  # a second signal: no waiting, but say what is known
+            client.observer.close()
+            events.report_cut(the_plan)
+            raise
         finally:
             client.observer.close()
     if result.ok and manifest is not None and live is not None and saved is None:

@@ -38,10 +38,13 @@ class _Redact(logging.Filter):
             text = record.getMessage()
         except Exception:  # a malformed call: logging's own error report, not a crash here
             return True
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        # A library's log line with an exception (urllib3: "Failed to parse headers") says it in
+        # one line: a log line never prints a traceback.
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None:
+            text += f" ({type(exc).__name__}: {exc})"
         record.msg, record.args = redact(text), None
-        record.exc_text = record.exc_text and redact(record.exc_text)
+        record.exc_info = record.exc_text = record.stack_info = None
         return True
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
-_state: dict[str, Any] = {"deferred": False, "received": None, "cancel": []}
+_state: dict[str, Any] = {"deferred": False, "received": None, "cancel": [], "raised": False}
 
 
 class Interrupted(BaseException):
@@ -33,14 +33,26 @@ def _handle(signum: int, _frame: FrameType | None) -> None:
         cancel()
     if _state["deferred"] and first:
         return  # apply winds down and reports; the CLI exits with the signal's code
+    if _state["raised"]:
+        return  # the run is already unwinding: raising again would break its way out
+    _state["raised"] = True
     raise Interrupted(signum)
 
 
 def install() -> None:
     """Handle SIGINT and SIGTERM as described above (main thread only)."""
-    _state.update(received=None, deferred=False, cancel=[])
+    _state.update(received=None, deferred=False, cancel=[], raised=False)
     signal.signal(signal.SIGINT, _handle)
     signal.signal(signal.SIGTERM, _handle)
+
+
+def settle() -> None:
+    """The run is over: a signal from now on is ignored. (Python's finalization puts the default
+    disposition back for a signal it handles, so a second signal while the interpreter shuts down
+    would kill the process by the signal instead of letting it exit 130 or 143.)"""
+    if _state["received"] is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def received() -> int | None:

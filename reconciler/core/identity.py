@@ -171,7 +171,22 @@ _CONFUSABLE = str.maketrans(
         ),  # Greek
         "\u0131": "i",  # dotless i
         "\u0237": "j",  # dotless j
+        **dict(zip("\u0585\u057d\u0570\u0578", "ouhn", strict=True)),  # Armenian
+        **dict(zip("\u0251\u0261\u0269\u028b", "agiu", strict=True)),  # Latin IPA letters
+        **dict(
+            zip("\u1d00\u1d04\u1d0f\u1d1c\u1d20\u1d21\u1d22\ua731", "acouvwzs", strict=True)
+        ),  # small capitals
     }
+)
+# Characters Unicode draws as nothing (Default_Ignorable_Code_Point) or as a blank that is not
+# a category-Z space: a name holding one looks like the name without it.
+_BLANK = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0}
+_BLANK_RANGES = (
+    (0x180B, 0x180F),
+    (0xFE00, 0xFE0F),
+    (0xE0100, 0xE01EF),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
 )
 
 
@@ -182,7 +197,8 @@ def is_invisible(char: str) -> bool:
         return True
     if category == "Zs" and char != " ":
         return True  # a space that is not the space bar's
-    return 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF
+    code = ord(char)
+    return code in _BLANK or any(low <= code <= high for low, high in _BLANK_RANGES)
 
 
 def _script(char: str) -> str | None:
@@ -220,10 +236,27 @@ def name_hazards(name: str) -> list[str]:
         reasons.append("holds combining marks that NFC normalisation would change")
     elif any(c.isalnum() and unicodedata.normalize("NFKC", c) != c for c in name):
         reasons.append("uses compatibility forms of letters (fullwidth, styled)")
-    mixed = _mixed_word(name)
+    drawn, mixed = _latin_look_word(name), _mixed_word(name)
     if mixed:
         reasons.append(f"mixes {mixed}")
+    elif drawn:
+        reasons.append(f"has letters drawn like Latin ones ({drawn})")
     return reasons
+
+
+def _latin_look_word(name: str) -> str | None:
+    """ "order" with an Armenian oh (U+0585), "git" with a script g (U+0261), "code" spelled all
+    in Cyrillic (U+0441 U+043E U+0501 U+0435): a word whose
+    every letter is Latin or drawn like a Latin one reads as the Latin word, whatever the
+    scripts. (A Russian word with a letter no Latin one looks like reads as itself.)"""
+    for word in _WORD.findall(name):
+        odd = [c for c in word if not c.isascii()]
+        folded = "".join(odd).casefold()  # casefold may give two letters for one (U+FB01)
+        if odd and all(c.isascii() or ord(c) in _CONFUSABLE for c in folded):
+            first = odd[0]
+            plain = word.casefold().translate(_CONFUSABLE)
+            return f"U+{ord(first):04X} {unicodedata.name(first, '?')}: reads as {plain!r}"
+    return None
 
 
 def show_name(name: str) -> str:

@@ -79,7 +79,13 @@ def plan(manifest: Manifest, live: LiveState, *, targets: Sequence[str] = ()) ->
             f"plan: {count} problem{'s' if count > 1 else ''} against the live account",
             ctx.problems,
         )
-    _refuse_lookalikes(changes, ctx)
+    # With --target, the pairs are those of the whole plan: a delete targeted alone is still
+    # the one half of a delete and re-create of one Powerpack under a look-alike name.
+    whole = (
+        [m.desired.name for m in matches if m.live is None],
+        unclaimed if manifest.prune else [],
+    )
+    _refuse_lookalikes(changes, ctx, whole)
     _warn_renames(manifest, ctx, deleted)
     return Plan(
         changes=tuple(sorted(changes, key=_order)),
@@ -260,11 +266,19 @@ def _attach_moves_out(changes: list[Change]) -> None:
 # --- checks and warnings on the whole plan ------------------------------------------------------
 
 
-def _refuse_lookalikes(changes: list[Change], ctx: _Context) -> None:
-    """A delete and a create whose names only look different are one Powerpack, most likely."""
+def _refuse_lookalikes(
+    changes: list[Change], ctx: _Context, whole: tuple[list[str], list[str]]
+) -> None:
+    """A delete and a create whose names only look different are one Powerpack, most likely
+    (`whole`: the creates and deletes of the untargeted plan; a pair is refused when this plan
+    holds either half)."""
     creates = [c.name for c in changes if c.action == "create"]
     deletes = [c.name for c in changes if c.action == "delete"]
-    pairs = identity.lookalikes(creates, deletes)
+    pairs = [
+        (new, old)
+        for new, old in identity.lookalikes(whole[0], whole[1])
+        if new in creates or old in deletes
+    ]
     if pairs:
         lines = [
             f"  create {identity.quoted(new)} and delete {identity.quoted(old)}: the names "

@@ -32,8 +32,16 @@ def plan_live(
     base: Manifest | None = None,
 ) -> tuple[LiveState, Plan]:
     """(live state, plan) of `manifest` against the account; with `base`, origins labelled."""
-    for _attempt in range(READS):
-        live = fetch_live(client, manifest, targets=targets, base=base)
+    for attempt in range(READS):
+        try:
+            live = fetch_live(client, manifest, targets=targets, base=base)
+        except IncompleteReadError as e:
+            # pages that repeat an object or a total_count that moves: the list moved under
+            # the read, as a second read that disagrees would show; read again, then give up
+            if attempt == READS - 1 or not _list_moved(e):
+                raise
+            log.info("plan: %s; reading again", e)
+            continue
         result = make(manifest, live, targets=targets)
         if not _depends_on_the_list(result):
             break
@@ -51,6 +59,15 @@ def plan_live(
     if base is not None:
         result = review.label_origins(result, manifest, base, live)
     return live, result
+
+
+def _list_moved(e: IncompleteReadError) -> bool:
+    """The Powerpack list moved while it was read (not another list, nor a broken answer)."""
+    return (
+        bool(e.path)
+        and e.path.rstrip("/").endswith("/Powerpack")
+        and ("repeated objects" in str(e) or "total_count changed" in str(e))
+    )
 
 
 def _depends_on_the_list(plan: Plan) -> bool:

@@ -44,7 +44,7 @@ def check_saved_plan(client: PlivoClient, plan: Plan, auth_id: str) -> SavedRun:
     touched = [c for c in plan.changes if c.uuid]
     current = dict(zip((c.uuid for c in touched), client.map(lambda c: _read(client, c), touched),
                        strict=True))  # fmt: skip
-    named = {c.name for c in plan.changes if c.action == "create" or is_rename(c)}
+    named = {c.name for c in plan.changes if c.action == "create" or is_rename(c) or c.moves}
     listed = {lp.name: lp for lp in list_powerpacks(client)} if named else {}
     run, stale = SavedRun(), []
     found: dict[str, LivePowerpack | None] = {}
@@ -54,6 +54,7 @@ def check_saved_plan(client: PlivoClient, plan: Plan, auth_id: str) -> SavedRun:
         else:
             found[change.name] = current.get(change.uuid)
     live = LiveState(pools=_pools(client, plan, found))
+    stale += _pool_problems(plan, found, listed)
     for change in plan.changes:
         lp = found[change.name]
         done = resume(change, lp, live)
@@ -74,6 +75,37 @@ def check_saved_plan(client: PlivoClient, plan: Plan, auth_id: str) -> SavedRun:
             f"apply: the saved plan is stale ({len(set(stale))} change(s)); re-run plan:\n{lines}"
         )
     return run
+
+
+def _pool_problems(
+    plan: Plan, found: dict[str, LivePowerpack | None], listed: dict[str, LivePowerpack]
+) -> list[str]:
+    """The pools a plan's member requests name must be those of the Powerpacks it names: the
+    change's own pool, and each move's source pool that of its source Powerpack (else an edited
+    plan could add to, or take from, the pool of a Powerpack it doesn't show)."""
+    problems = []
+    names = {lp.pool_uuid: {lp.name} for lp in listed.values()}
+    for change in plan.changes:  # a Powerpack the plan renames is its source under either name
+        lp = found.get(change.name)
+        if lp is not None and is_rename(change):
+            names.setdefault(lp.pool_uuid, set()).update(
+                str(f.before) for f in change.fields if f.field == "name"
+            )
+    for change in plan.changes:
+        lp = found.get(change.name)
+        pool = change.pool_uuid
+        if change.action == "update" and pool and lp is not None and lp.pool_uuid != pool:
+            problems.append(
+                f"update {change.name}: its number pool is {lp.pool_uuid}, not {pool} as the "
+                "plan says"
+            )
+        problems += [
+            f"{change.action} {change.name}: {m.number} moves from pool {m.source_pool}, "
+            f"which is not the pool of {m.source}"
+            for m in change.moves
+            if m.source not in names.get(m.source_pool, set())
+        ]
+    return problems
 
 
 def _read(client: PlivoClient, change: Change) -> LivePowerpack | None:

@@ -33,6 +33,7 @@ class Run:
     out: str
     err: str
     seconds: float = 0.0
+    logs: str = ""  # apply_until_done: the stderr of every run it made
 
 
 def cli_env(url: str, auth_id: str = AUTH_ID, token: str = TOKEN, **extra: str) -> dict[str, str]:

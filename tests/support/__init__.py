@@ -1,0 +1,1 @@
+"""Helpers shared by tests/hardening: saved plans, raw socket servers, a pty runner."""
