@@ -249,11 +249,12 @@ def _delete(lp: LivePowerpack, manifest: Manifest) -> Change:
 
 
 def _attach_moves_out(changes: list[Change]) -> None:
-    """A source Powerpack that has a change of its own shows the members moving out of it."""
+    """A source Powerpack that has a change of its own (an update, or the delete of a pruned
+    one) shows the members moving out of it."""
     moving = [m for c in changes for m in c.moves if m.destination == c.name]
     for i, change in enumerate(changes):
         out = tuple(m for m in moving if m.source == change.name)
-        if out and change.action == "update":
+        if out and change.action in ("update", "delete"):
             changes[i] = change.model_copy(update={"moves": (*change.moves, *out)})
 
 
