@@ -294,3 +294,30 @@ def test_tollfree_move_uses_the_tollfree_resource_both_ways(world: Any) -> None:
     ]
     assert env.pools()["b"]["tollfree"] == [T1]
     assert env.converged()
+
+
+def test_move_from_a_source_being_renamed(world: Any) -> None:
+    """old is renamed to new in the same run: the move names the source by the name its change
+    carries, new's block shows the number moved out (not removed), and the saved plan, whose
+    requests are rebuilt from its content, is accepted and applied."""
+    env = world([pp("old", numbers=[L1, L2]), pp("b")], numbers=[fixed(L3)])
+    env.write_manifest(
+        HEAD + f'  new:\n    renamed_from: old\n    numbers: ["{L2}", "{L3}"]\n'
+        f'  b:\n    numbers: ["{L1}"]\n'
+    )
+    saved = env.run("plan", "--out", "plan.json")
+    assert saved.code == 0, saved.err
+    assert f"- {L1} (moved to b)" in saved.out, saved.out
+    assert f"+ {L1} (sms, moved from new)" in saved.out
+    assert "stays rented" not in saved.out
+    env.sb.clear_journal()
+    result = env.run("apply", "--plan", "plan.json", "--auto-approve", *ONE)
+    assert result.code == 0, result.err
+    assert env.writes_named() == [
+        ("POST", "pp:new", {"name": "new"}),
+        ("POST", f"new/Number/{L3}", {"rent": False, "service": "sms"}),
+        *move_writes(L1, "new", "b"),
+    ]
+    assert env.pools()["new"]["numbers"] == {L2: "sms", L3: "sms"}
+    assert env.pools()["b"]["numbers"] == {L1: "sms"}
+    assert env.converged()
