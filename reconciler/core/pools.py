@@ -211,11 +211,11 @@ def _arrival(
         return None
     if number not in live.rented:
         raise PoolsNotRead(f"{number} was not looked up in the account's numbers")
+    rented = live.rented[number]
+    if rented is None:  # in no pool, then: a pool holds only the account's numbers
+        return f"{number} is not rented by this account: this tool never buys numbers"
     if not all_read(live, kind):
         raise PoolsNotRead(f"the {kind} of every pool must be read before {number} is added")
-    rented = live.rented[number]
-    if rented is None:
-        return f"{number} is not rented by this account: this tool never buys numbers"
     if rented.kind != kind:
         return _wrong_kind(number, kind, rented.kind, "rented by the account")
     return None
