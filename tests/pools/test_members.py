@@ -227,13 +227,18 @@ def test_an_undeclared_short_code_of_a_managed_pool_is_unlinked_never_unrented(w
 def test_a_declared_short_code_the_pool_lacks_is_a_plan_error(world: Any) -> None:
     """Short codes are provisioned by Plivo: never added, not even from another pool."""
     env = world([pp("a", shortcodes=[code("444111")]), pp("b", shortcodes=[code("444222")])])
-    env.write_manifest(HEAD + '  a:\n    shortcodes: ["444111", "444999"]\n')
+    env.write_manifest(
+        HEAD + '  a:\n    shortcodes: ["444111", "444999"]\n'
+        '  b:\n    shortcodes: []\n  c:\n    shortcodes: ["444222"]\n'
+    )
     result = env.run("apply", "--auto-approve")
     assert result.code == 1
     lacks = "short codes are provisioned by Plivo, and this tool can only keep or unlink them"
     assert problems(result.err) == [
         f"powerpacks.yaml:4:28: powerpacks.a.shortcodes: short code 444999 is not in this "
         f"Powerpack's pool: {lacks}",
+        f"powerpacks.yaml:8:18: powerpacks.c.shortcodes: short code 444222 is not in this "
+        f"Powerpack's pool (it is in the pool of b): {lacks}",
     ], result.err
     assert env.writes_named() == []
 
