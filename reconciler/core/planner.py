@@ -87,7 +87,7 @@ def plan(manifest: Manifest, live: LiveState, *, targets: Sequence[str] = ()) ->
         manifest_path=manifest.path,
         manifest_sha256=manifest.sha256,
         warnings=tuple(ctx.warnings),
-        sender_impact=sender_impact(chosen, live, ctx.holders),
+        sender_impact=sender_impact(chosen, live, ctx.holders, ctx.declared),
     )
 
 
