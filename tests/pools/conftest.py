@@ -18,8 +18,9 @@ import pytest
 
 from reconciler.sandbox import Sandbox, build_state, write_state
 from tests.e2e.conftest import APPS, PHLOS, Env, Result, pp
+from tests.reliability.conftest import hostile
 
-__all__ = ["PoolEnv", "Result", "fixed", "mobile", "pp", "tollfree"]
+__all__ = ["PoolEnv", "Result", "fixed", "hostile", "mobile", "pp", "tollfree"]
 
 APPLY = ("apply", "--auto-approve")
 
@@ -97,13 +98,16 @@ class PoolEnv(Env):
     def writes_named(self, entries: list[dict[str, Any]] | None = None) -> list[tuple]:
         """Every write since the journal was cleared: (method, short path, body)."""
         entries = self.sb.journal() if entries is None else entries
-        out = []
-        for e in entries:
-            if e["method"] in ("POST", "DELETE"):
-                where = self.short(e["path"])
-                where = "create" if where == "Powerpack" else where
-                out.append((e["method"], where, e["body"] or {}))
-        return out
+        return [
+            self.named(e["method"], e["path"], e["body"] or {})
+            for e in entries
+            if e["method"] in ("POST", "DELETE")
+        ]
+
+    def named(self, method: str, path: str, body: dict[str, Any]) -> tuple:
+        """One write as (method, short path, body); a create's path is "create"."""
+        where = self.short(path.replace("{auth_id}", self.sb.auth_id))
+        return (method, "create" if where == "Powerpack" else where, body)
 
     def reads_named(self) -> list[str]:
         """Every GET since the journal was cleared, as a short path (query left out)."""
@@ -132,11 +136,13 @@ def field_of(ch: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 
 def planned_named(env: PoolEnv, ch: dict[str, Any]) -> list[tuple]:
-    """A plan change's requests as (method, short path, body), like writes_named."""
-    return [
-        (r["method"], env.short(r["path"].replace("{auth_id}", env.sb.auth_id)), r["body"])
-        for r in ch["requests"]
-    ]
+    """A plan change's requests as (method, short path, body), like writes_named (the pool of a
+    Powerpack being created is named by it)."""
+    out = []
+    for r in ch["requests"]:
+        method, where, body = env.named(r["method"], r["path"], r["body"])
+        out.append((method, where.replace("{pool_uuid}/", f"{ch['name']}/"), body))
+    return out
 
 
 def sms(number: str) -> dict[str, str]:
