@@ -45,11 +45,14 @@ def pool_account() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return pps, spares
 
 
-def desired_pools() -> dict[str, dict[str, Any]]:
-    """What the manifest declares: name -> {"numbers": {number: service}, "tollfree": [...]}."""
+def desired_pools(moves: bool = True, services: bool = True) -> dict[str, dict[str, Any]]:
+    """What the manifest declares: name -> {"numbers": {number: service}, "tollfree": [...]}
+    (without `moves`, each p-i keeps its third long code; without `services`, its second's sms:
+    a manifest to apply first, so that what is left is the moves or the service changes)."""
     out: dict[str, dict[str, Any]] = {}
     for i in range(MANAGED):
-        numbers = {long_code(i, 1): "mms", long_code((i - 1) % MANAGED, 2): "sms"}
+        third = long_code((i - 1) % MANAGED, 2) if moves else long_code(i, 2)
+        numbers = {long_code(i, 1): "mms" if services else "sms", third: "sms"}
         if i != MANAGED - 1:
             numbers[long_code(i, 0)] = "sms"
         if i < 3:
@@ -60,9 +63,9 @@ def desired_pools() -> dict[str, dict[str, Any]]:
     return out
 
 
-def pool_manifest() -> str:
+def pool_manifest(moves: bool = True, services: bool = True) -> str:
     lines = ["version: 1", "powerpacks:"]
-    for name, want in desired_pools().items():
+    for name, want in desired_pools(moves, services).items():
         items = [f'"{n}"' if s == "sms" else f'{{number: "{n}", service: mms}}'
                  for n, s in sorted(want["numbers"].items())]  # fmt: skip
         lines += [f"  {name}:", f"    numbers: [{', '.join(items)}]"]
