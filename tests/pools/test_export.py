@@ -184,6 +184,24 @@ def test_merge_of_a_file_whose_pending_create_takes_from_an_unnamed_pool(world: 
     assert [(c["action"], c["name"]) for c in plan["changes"]] == [("create", "fresh")]
 
 
+def test_a_merge_that_would_not_validate_is_not_written(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The safety net: whatever the merge makes is validated before the file is touched."""
+    import reconciler.export as export
+    from reconciler.cli.export_cmd import merge_into
+    from reconciler.core.models import LiveState
+    from reconciler.errors import ReconcilerError
+
+    env = world([])
+    path = env.write_manifest("version: 1\npowerpacks: {}\n")
+    broken = f'version: 1\npowerpacks:\n  a:\n    numbers: ["{L1}"]\n  b:\n    numbers: ["{L1}"]\n'
+    monkeypatch.setattr(export, "merge_manifest", lambda *a, **k: broken)
+    with pytest.raises(ReconcilerError, match="not written: the merged file would not validate"):
+        merge_into(str(path), path.read_text(), LiveState())
+    assert path.read_text() == "version: 1\npowerpacks: {}\n"
+
+
 def test_export_reads_every_pool_once(world: Any) -> None:
     """Export reads each pool's Number/ and Shortcode/ lists (pages of 20) and nothing else of
     the pools: no account lookup."""
