@@ -8,6 +8,7 @@ journal. The tool never rents (`rent: false`) and never unrents (`unrent: false`
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -416,3 +417,39 @@ def test_the_steps_hold_with_many_workers(world: Any) -> None:
     assert steps.count("add") == 2 and steps.count("move") == 4 and steps.count("service") == 2
     assert steps.count("remove") == 5  # a's 0..3 and b's 7: one request per removal
     assert env.converged()
+
+
+def test_dry_run_lists_every_request_in_the_order_apply_sends_them(world: Any) -> None:
+    """The requests of --dry-run are those apply sends, in its steps (the create first, then the
+    add, the moves, the service change); nothing is sent."""
+    env = world([pp("a", numbers=[L1, L2]), pp("b", numbers=[L3])], numbers=[fixed(L5)])
+    env.write_manifest(
+        HEAD + f'  a:\n    numbers: [{{number: "{L2}", service: mms}}, "{L5}"]\n'
+        f'  b:\n    numbers: ["{L1}"]\n  fresh:\n    numbers: ["{L3}"]\n'
+    )
+    env.sb.clear_journal()
+    result = env.run("apply", "--dry-run")
+    assert result.code == 0, result.err
+    assert env.writes_named() == []
+    shown = result.out.split("Requests apply would send (dry run, nothing sent):\n")[1]
+    masked = env.sb.auth_id[:2] + "*" * 14 + env.sb.auth_id[-4:]
+    listed = []
+    for line in (ln for ln in shown.splitlines() if ln.startswith("  ")):
+        method, path, body = line.strip().split(" ", 2)
+        path = path.replace(masked, env.sb.auth_id).replace("{pool_uuid}", env.pool_uuid("a"))
+        listed.append(env.named(method, path, json.loads(body)))
+    new = ("POST", f"a/Number/{L3}", {"rent": False, "service": "sms"})  # {pool_uuid} shown as a
+    assert listed == [
+        ("POST", "create", {"name": "fresh"}),
+        add("a", L5),
+        remove("a", L1),
+        add("b", L1),
+        remove("b", L3),
+        new,
+        remove("a", L2),
+        add("a", L2, "mms"),
+    ]
+    env.sb.clear_journal()
+    assert env.apply().code == 0
+    done = [w if w[1] != f"fresh/Number/{L3}" else new for w in env.writes_named()]
+    assert sorted(done, key=repr) == sorted(listed, key=repr)
