@@ -147,15 +147,16 @@ def ask(question: str) -> str:
 
 
 def show_requests(the_plan: Plan, auth_id: str, left: dict[int, list] | None) -> None:
-    """--dry-run: the exact requests apply would send, in order (auth id masked)."""
+    """--dry-run: the exact requests apply would send, in the order it starts them (its steps:
+    Powerpack writes, adds, moves, service changes, removals, deletes; auth id masked)."""
     from reconciler.core.models import canonical_json
+    from reconciler.ops.apply import send_order
     from reconciler.secrets import mask_account
 
     out("\nRequests apply would send (dry run, nothing sent):")
-    for change in the_plan.changes:
-        for req in change.requests if left is None else left[id(change)]:
-            path = req.path.replace("{auth_id}", mask_account(auth_id))
-            out(f"  {req.method} {path} {canonical_json(req.body)}")
+    for _change, req in send_order(the_plan, left):
+        path = req.path.replace("{auth_id}", mask_account(auth_id))
+        out(f"  {req.method} {path} {canonical_json(req.body)}")
 
 
 _WORDS = {"applied": "applied", "failed": "FAILED", "not_attempted": "not attempted",

@@ -78,13 +78,19 @@ def read_for_merge(path: str) -> str:
 
 def merge_into(path: str, original: str, live: LiveState) -> None:
     """Merge, write only when something differs, and say what pending work the file keeps."""
+    from reconciler.errors import ManifestError
     from reconciler.export import merge_manifest, pending_work
 
     merged = merge_manifest(original, live, path=path)
+    try:  # checked before it is written: a merge never leaves a file the tool refuses
+        creates, renames = pending_work(merged, live, path)
+    except ManifestError as e:
+        raise ReconcilerError(
+            f"export: {path} not written: the merged file would not validate:\n{e}"
+        ) from None
     if merged != original:
         write_file(path, merged)
     err(f"export: {path} {'updated' if merged != original else 'already up to date'}")
-    creates, renames = pending_work(merged, live, path)
     kept = [f"create {n}" for n in creates] + [f"rename {old} -> {new}" for old, new in renames]
     if kept:
         err(f"export: kept the file's pending work (plan shows it): {', '.join(kept)}")

@@ -18,9 +18,13 @@ from reconciler.core.vocab import CELLS, KINDS, SENDER_OF_KIND
 
 
 def sender_impact(
-    matches: Iterable[Match], live: LiveState, where: Mapping[str, Holder]
+    matches: Iterable[Match],
+    live: LiveState,
+    where: Mapping[str, Holder],
+    declared: Mapping[str, str],
 ) -> dict[str, tuple[Impact, ...]]:
-    """Powerpack name -> the impact of each of its managed cells (those whose pools are known)."""
+    """Powerpack name -> the impact of each of its managed cells (those whose pools are known);
+    `declared`: number -> the manifest Powerpack that declares it (a move takes it there)."""
     out: dict[str, tuple[Impact, ...]] = {}
     for match in matches:
         dp, lp = match.desired, match.live
@@ -30,13 +34,13 @@ def sender_impact(
             if all(dp.members(k) is None for k in KINDS):
                 continue  # a new, empty pool nobody fills here: nothing to say yet
             before: list[LiveMember] | None = None
-            after = _after(dp, [], live, where)
+            after = _after(dp, [], live, where, declared)
         else:
             pool = live.pool_of(lp)
             if any(pool.kind(k) is None for k in KINDS):
                 continue
             before = [m for k in KINDS for m in pool.kind(k) or ()]
-            after = _after(dp, before, live, where)
+            after = _after(dp, before, live, where, declared)
         out[dp.name] = tuple(_cell(dp, lp_order(match, c), c, before, after) for c in _cells(dp))
     return out
 
@@ -51,11 +55,21 @@ def _cells(dp: DesiredPowerpack) -> list[str]:
 
 
 def _after(
-    dp: DesiredPowerpack, own: list[LiveMember], live: LiveState, where: Mapping[str, Holder]
+    dp: DesiredPowerpack,
+    own: list[LiveMember],
+    live: LiveState,
+    where: Mapping[str, Holder],
+    declared: Mapping[str, str],
 ) -> list[LiveMember]:
-    """The pool as it will be: declared kinds as declared, the others as they are."""
+    """The pool as it will be: declared kinds as declared, the others as they are but for the
+    numbers another Powerpack declares (they move out, whether this one manages them or not)."""
     by_number = {m.number: m for m in own}
-    members = [m for m in own if dp.members(m.kind) is None]
+    members = [
+        m
+        for m in own
+        if dp.members(m.kind) is None
+        and (m.kind == "shortcodes" or declared.get(m.number, dp.name) == dp.name)
+    ]
     services = {m.number: m.service for m in dp.numbers or ()}
     for kind in KINDS:
         for number in dp.members(kind) or ():

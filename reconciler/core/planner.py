@@ -93,7 +93,7 @@ def plan(manifest: Manifest, live: LiveState, *, targets: Sequence[str] = ()) ->
         manifest_path=manifest.path,
         manifest_sha256=manifest.sha256,
         warnings=tuple(ctx.warnings),
-        sender_impact=sender_impact(chosen, live, ctx.holders),
+        sender_impact=sender_impact(chosen, live, ctx.holders, ctx.declared),
     )
 
 
@@ -255,11 +255,20 @@ def _delete(lp: LivePowerpack, manifest: Manifest) -> Change:
 
 
 def _attach_moves_out(changes: list[Change]) -> None:
-    """A source Powerpack that has a change of its own shows the members moving out of it."""
+    """A source Powerpack that has a change of its own (an update, or the delete of a pruned
+    one) shows the members moving out of it."""
+    # A move names its source as the pool's holder was read; a source being renamed goes by the
+    # name its change carries, so its change finds (and its saved requests keep) the move.
+    renamed = {str(f.before): c.name for c in changes for f in c.fields if f.field == "name"}
+    for i, change in enumerate(changes):
+        if any(m.source in renamed for m in change.moves):
+            moves = tuple(m.model_copy(update={"source": renamed.get(m.source, m.source)})
+                          for m in change.moves)  # fmt: skip
+            changes[i] = change.model_copy(update={"moves": moves})
     moving = [m for c in changes for m in c.moves if m.destination == c.name]
     for i, change in enumerate(changes):
         out = tuple(m for m in moving if m.source == change.name)
-        if out and change.action == "update":
+        if out and change.action in ("update", "delete"):
             changes[i] = change.model_copy(update={"moves": (*change.moves, *out)})
 
 

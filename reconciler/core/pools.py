@@ -135,7 +135,7 @@ def _plan_kind(
         problem = _arrival(dp, kind, number, wanted[number], live, where, moves_in)
         if problem is not None:
             work.problems.append((f"{kind}.{number}", problem))
-    moving_out = {n for n in set(have) - set(wanted) if _moving_out(n, dp, declared)}
+    moving_out = _leaving(kind, have, wanted, dp, declared)
     reachable = {n: s for n, s in wanted.items() if n in have or n in moves_in or (
         kind != "shortcodes" and not _blocked(n, work, kind))}  # fmt: skip
     work.requests += member_requests(kind, have, reachable, moves_in, moving_out, pool)
@@ -171,6 +171,21 @@ def _blocked(number: str, work: PoolWork, kind: str) -> bool:
 
 def _moving_out(number: str, dp: DesiredPowerpack, declared: Mapping[str, str]) -> bool:
     return declared.get(number, dp.name) != dp.name
+
+
+def _leaving(
+    kind: str,
+    have: Mapping[str, str],
+    wanted: Mapping[str, str],
+    dp: DesiredPowerpack,
+    declared: Mapping[str, str],
+) -> set[str]:
+    """Members this pool holds that another Powerpack declares: they move out (the destination
+    sends both requests). Never short codes: they can't be added anywhere, so they can't move (a
+    short code declared where it isn't is a problem of that Powerpack)."""
+    if kind == "shortcodes":
+        return set()
+    return {n for n in set(have) - set(wanted) if _moving_out(n, dp, declared)}
 
 
 def _after_values(kind: str, wanted: Mapping[str, str]) -> list[Any]:
@@ -211,11 +226,11 @@ def _arrival(
         return None
     if number not in live.rented:
         raise PoolsNotRead(f"{number} was not looked up in the account's numbers")
+    rented = live.rented[number]
+    if rented is None:  # in no pool, then: a pool holds only the account's numbers
+        return f"{number} is not rented by this account: this tool never buys numbers"
     if not all_read(live, kind):
         raise PoolsNotRead(f"the {kind} of every pool must be read before {number} is added")
-    rented = live.rented[number]
-    if rented is None:
-        return f"{number} is not rented by this account: this tool never buys numbers"
     if rented.kind != kind:
         return _wrong_kind(number, kind, rented.kind, "rented by the account")
     return None

@@ -12,7 +12,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from reconciler.core import codec, identity
 from reconciler.core.codec import member_values
-from reconciler.core.models import AppLink, LivePowerpack, LiveState, Manifest
+from reconciler.core.models import AppLink, LivePool, LivePowerpack, LiveState, Manifest
 from reconciler.core.vocab import COUNTRIES, KINDS, SERVICES
 from reconciler.export.build import (
     FIELDS,
@@ -68,6 +68,10 @@ def fold_live(doc: Any, live: LiveState, manifest: Manifest) -> None:
     for new, _old in identity.moot_renames(manifest.powerpacks, by_name):
         drop_renamed_from(pps, new)
     defaults = doc.get("defaults") or {}
+    pending = {name for name in pps if by_name.get(renames.get(name, name)) is None}
+    # A member a pending create declares is pending work (a move into it): not adopted into the
+    # list of the pool that holds it live, which would declare it twice.
+    live = without_members(live, {n for name in pending for n in declared_members(manifest, name)})
     for name in list(pps):
         source = by_name.get(renames.get(name, name))
         if source is not None:  # else a pending create: left exactly as written
@@ -81,6 +85,25 @@ def fold_live(doc: Any, live: LiveState, manifest: Manifest) -> None:
         put_rest(tail(pps, missing[-1].name), rest)
     else:
         add_powerpacks(pps, missing, defaults, live)
+
+
+def declared_members(manifest: Manifest, name: str) -> set[str]:
+    """Every number and short code a manifest entry declares."""
+    dp = manifest.powerpacks.get(str(name))
+    return {n for kind in KINDS for n in (dp.members(kind) or ())} if dp is not None else set()
+
+
+def without_members(live: LiveState, numbers: set[str]) -> LiveState:
+    """The live state with `numbers` taken out of every pool read."""
+    if not numbers:
+        return live
+    pools = {uuid: _pool_without(pool, numbers) for uuid, pool in live.pools.items()}
+    return live.model_copy(update={"pools": pools})
+
+
+def _pool_without(pool: LivePool, numbers: set[str]) -> LivePool:
+    kept = {k: tuple(m for m in pool.kind(k) or () if m.number not in numbers) for k in KINDS}
+    return pool.model_copy(update={k: v for k, v in kept.items() if pool.kind(k) is not None})
 
 
 def pending_work(text: str, live: LiveState, path: str) -> tuple[list[str], list[tuple[str, str]]]:

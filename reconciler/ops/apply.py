@@ -130,6 +130,17 @@ def apply_plan(
     return result
 
 
+def send_order(
+    plan: Plan, left: Mapping[int, list[ApiRequest]] | None = None
+) -> list[tuple[Change, ApiRequest]]:
+    """Every request of the plan (or, with `left`, what is left of each change) in the order
+    apply starts them: its phases one after another, plan order within a phase."""
+    todo = {id(c): list(c.requests if left is None else left[id(c)]) for c in plan.changes}
+    changes = [c for c in plan.changes if todo[id(c)]]
+    phases = _phases(changes, 1, todo)
+    return [(unit.change, req) for units, _ in phases for unit in units for req in unit.requests]
+
+
 def _phases(
     changes: list[Change], parallelism: int, todo: Mapping[int, list[ApiRequest]]
 ) -> Iterator[tuple[list[_Unit], int]]:

@@ -148,8 +148,12 @@ def world(tmp_path: Path) -> Iterator[Callable[..., World]]:
     """world(powerpacks, **Sandbox options) -> World (stopped at teardown)."""
     started: list[Sandbox] = []
 
-    def make(powerpacks: list[dict[str, Any]] | None = None, **options: Any) -> World:
-        w = start_world(tmp_path, len(started), powerpacks, **options)
+    def make(
+        powerpacks: list[dict[str, Any]] | None = None,
+        numbers: list[dict[str, Any]] | None = None,
+        **options: Any,
+    ) -> World:
+        w = start_world(tmp_path, len(started), powerpacks, numbers=numbers, **options)
         started.append(w.sb)
         return w
 
@@ -158,11 +162,18 @@ def world(tmp_path: Path) -> Iterator[Callable[..., World]]:
         sb.stop()
 
 
-def start_world(base: Path, index: int, powerpacks: list[dict[str, Any]] | None, **options: Any):
-    """A running sandbox (our AUTH_ID and TOKEN) seeded with `powerpacks`, and a work folder."""
+def start_world(
+    base: Path,
+    index: int,
+    powerpacks: list[dict[str, Any]] | None,
+    numbers: list[dict[str, Any]] | None = None,
+    **options: Any,
+) -> World:
+    """A running sandbox (our AUTH_ID and TOKEN) seeded with `powerpacks` (and spare rented
+    `numbers`), and a work folder."""
     state_path = base / f"sandbox{index}.json"
     state = build_state(
-        powerpacks=powerpacks or [], applications=APPS, phlos=PHLOS,
+        powerpacks=powerpacks or [], applications=APPS, phlos=PHLOS, numbers=numbers,
         auth_id=AUTH_ID, auth_token=TOKEN, seed=7,
     )  # fmt: skip
     write_state(state_path, state)
