@@ -32,7 +32,10 @@ from reconciler.cli.planning import base_option, load, make_plan, manifest_optio
 from reconciler.errors import PlanFileError, ReconcilerError, RefusedError
 
 if TYPE_CHECKING:
-    from reconciler.core.models import Change, Guards, LiveState, Manifest, Plan
+    from collections.abc import Mapping
+
+    from reconciler.api.client import PlivoClient
+    from reconciler.core.models import ApiRequest, Change, Guards, LiveState, Manifest, Plan
     from reconciler.ops.apply import ApplyResult
 
 
@@ -289,7 +292,6 @@ def _run(
     allowed: tuple[bool, bool],
     parallelism: int,
 ) -> int:
-    from reconciler.ops.apply import apply_plan
     from reconciler.ops.saved import check_saved_plan
 
     watch = observer()
@@ -317,24 +319,7 @@ def _run(
             show_requests(the_plan, where.auth_id, left)
             return EXIT_OK
         confirm(auto_approve, the_plan.account)
-        progress = Progress() if wants_progress() else None
-        client.observer = ApplyObserver(progress)
-        total = len(the_plan.changes)
-        if progress is not None:
-            progress.phase("apply", total)
-        events = ChangeEvents(total, progress)
-        try:
-            with signals.deferred(), client.phase("apply"):
-                result = apply_plan(
-                    client, the_plan, parallelism=parallelism, left=left, pools=pools,
-                    on_event=events,
-                )  # fmt: skip
-        except signals.Interrupted:  # a second signal: no waiting, but say what is known
-            client.observer.close()
-            events.report_cut(the_plan)
-            raise
-        finally:
-            client.observer.close()
+        result = _write(client, the_plan, parallelism, left, pools)
     if result.ok and manifest is not None and live is not None and saved is None:
         result.problems.extend(replan_problems(manifest, live, result))
     code = report(result)
@@ -354,3 +339,33 @@ def replan_problems(manifest: Manifest, live: LiveState, result: ApplyResult) ->
         f"{c.action} {c.name} still pending after apply: {', '.join(f.field for f in c.fields)}"
         for c in again.changes
     ]
+
+
+def _write(
+    client: PlivoClient,
+    the_plan: Plan,
+    parallelism: int,
+    left: Mapping[int, list[ApiRequest]] | None,
+    pools: Mapping[str, str] | None,
+) -> ApplyResult:
+    """Apply's writes, with a line per change; a first signal lets them wind down."""
+    from reconciler.ops.apply import apply_plan
+
+    progress = Progress() if wants_progress() else None
+    client.observer = ApplyObserver(progress)
+    total = len(the_plan.changes)
+    if progress is not None:
+        progress.phase("apply", total)
+    events = ChangeEvents(total, progress)
+    try:
+        with signals.deferred(), client.phase("apply"):
+            return apply_plan(
+                client, the_plan, parallelism=parallelism, left=left, pools=pools,
+                on_event=events,
+            )  # fmt: skip
+    except signals.Interrupted:  # a second signal: no waiting, but say what is known
+        client.observer.close()
+        events.report_cut(the_plan)
+        raise
+    finally:
+        client.observer.close()

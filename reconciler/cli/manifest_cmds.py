@@ -76,7 +76,7 @@ def valid_line(path: str, manifest: Manifest) -> str:
 @cli.command("schema")
 def schema_cmd() -> int:
     """Print the manifest's JSON Schema (editors: see the README's yaml-language-server line)."""
-    from reconciler.manifest.schema import schema_text
+    from reconciler.manifest.schemafile import schema_text
 
     click.echo(schema_text(), nl=False)
     return EXIT_OK

@@ -1,10 +1,9 @@
-"""The words of every manifest problem: pydantic's errors told at their node, with the hints.
+"""The words of every manifest problem, with the hints (`located.py` says where each goes).
 
-`located(errors, slots, file)` maps each error of `ManifestFile.model_validate` to the node of the
-value (or key) it is about, and words it by the shape expected there (`shapes.py`): "did you mean",
-quote it, upper or lower case, YAML 1.2 booleans, a space after the colon, what an empty value
-means. Wording depends on how the value was written (quoted or not, `yes`, `0042`, `1e5`), which
-only the node knows; pydantic says what is wrong, the node says how to fix it.
+Words by the shape expected at a node (`shapes.py`): "did you mean", quote it, upper or lower
+case, YAML 1.2 booleans, a space after the colon, what an empty value means. Wording depends
+on how the value was written (quoted or not, `yes`, `0042`, `1e5`), which only the node
+knows; pydantic says what is wrong, the node says how to fix it.
 """
 
 from __future__ import annotations
@@ -14,22 +13,15 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
 
 from reconciler.core.vocab import COUNTRIES, SENDER_TYPES, SERVICES
-from reconciler.errors import Problem
-from reconciler.manifest import schema
+from reconciler.manifest import fields, schema
 from reconciler.manifest.keys import DEFAULTS_KEYS, POWERPACK_KEYS, POWERPACK_ONLY_KEYS, ROOT_KEYS
 from reconciler.manifest.names import name_problem, powerpack_name_problem, shown
 from reconciler.manifest.shapes import ROOT, Shape
-from reconciler.manifest.yamlnodes import (
-    at,
-    describe,
-    glued_fix,
-    quote,
-    scalar,
-    text_of,
-)
+from reconciler.manifest.yamlerrors import glued_fix, quote
+from reconciler.manifest.yamlnodes import describe, scalar, text_of
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _PATH_KEY = 200  # longer keys are cut in paths
@@ -137,13 +129,13 @@ _UNKNOWN = {
     schema.NumberPriority: _country_unknown,
     schema.ServiceOrders: _service_unknown,
 }
-_MISSING = {
+MISSING = {
     "version": "missing: add `version: 1` at the top of the file",
     "powerpacks": "missing: add `powerpacks:` with your Powerpacks under it",
     "type": "missing: add `type: xml` or `type: phlo`",
     "number": 'missing: add `number: "14155550100"`',
 }
-_MAPPING_OF = {
+MAPPING_OF = {
     schema.NumberPriority: f"a mapping of countries ({', '.join(COUNTRIES)})",
     schema.ServiceOrders: f"a mapping of services ({', '.join(SERVICES)})",
     schema.GuardsSpec: f"a mapping of guards ({', '.join(schema.GuardsSpec.model_fields)})",
@@ -265,7 +257,7 @@ def integer(node: Node, error: dict[str, Any]) -> str:
     return f"must be a whole number; found {describe(node)}{hint}"
 
 
-def digits(node: Node, read: schema.Read) -> str:
+def digits(node: Node, read: fields.Read) -> str:
     """A long code, toll-free number or short code written as something else than digits."""
     example = quote(read.example)
     where = ", country code first" if read.plus else ""
@@ -309,14 +301,14 @@ def auth_id(node: Node) -> str:
     value = text_of(node)
     if value is None:
         return f"must be {what}; found {describe(node)}"
-    if re.fullmatch(schema.AUTH_ID_PATTERN, value.upper().strip()):
+    if re.fullmatch(fields.AUTH_ID_PATTERN, value.upper().strip()):
         return f"must be {what}: write it in upper case, without spaces"
     if value[:2].upper() in ("MA", "SA"):
         return f"must be {what}; this one has {len(value) - 2} characters after {value[:2]}"
     return f"must be {what} (the account's auth id, as the Plivo console shows it)"
 
 
-def digits_list(node: Node, read: schema.Read | None) -> str:
+def digits_list(node: Node, read: fields.Read | None) -> str:
     what = f"{read.what}s" if read else "numbers"
     value = _written(node)
     fix = f": write [{quote(value)}]" if value is not None and value.lstrip("+").isdigit() else ""
@@ -326,165 +318,4 @@ def digits_list(node: Node, read: schema.Read | None) -> str:
 # --- errors -> problems -------------------------------------------------------------------------
 
 
-class Where:
-    """One pydantic error's place: the data path, the shape expected there, and its context."""
-
-    def __init__(self, loc: tuple[Any, ...]):
-        self.path: tuple[Any, ...] = ()
-        self.shape: Shape | None = ROOT
-        self.parent: Shape = ROOT  # the model the last key belongs to
-        self.union: Shape | None = None  # the union the shape is a branch of
-        self.key = False  # the error is about a dict's key (a Powerpack name)
-        for i, part in enumerate(loc):
-            shape = self.shape
-            if shape is None:
-                self.path += (part,)
-            elif shape.kind == "union":
-                self.union, self.shape = shape, shape.branches.get(part)
-            elif shape.kind == "dict" and loc[i + 1 : i + 2] == ("[key]",):
-                self.key, self.shape = True, shape.key  # pydantic: (..., name, "[key]")
-                self.path += (part,)
-                break
-            else:
-                if shape.kind == "model":
-                    self.parent = shape
-                    field = shape.fields.get(part)
-                    self.shape = field.shape if field else None
-                else:
-                    self.shape = shape.item
-                self.union = None
-                self.path += (part,)
-
-
-def located(
-    errors: list[dict[str, Any]], slots: dict[Any, Any], file: str, end: tuple[int, int]
-) -> list[Problem]:
-    problems = []
-    for error in errors:
-        where = Where(tuple(error["loc"]))
-        found_at = _message(error, where, slots)
-        if found_at is None:
-            continue
-        node, path, message = found_at
-        line, col = min(at(node), end)
-        problems.append(Problem(file, line, col, path, message))
-    return problems
-
-
-def _slot(slots: dict[Any, Any], path: tuple[Any, ...]) -> tuple[Node | None, Node]:
-    while path not in slots:  # not read that deep (never expected): the nearest place read
-        path = path[:-1]
-    return slots[path]
-
-
-def _message(
-    error: dict[str, Any], where: Where, slots: dict[Any, Any]
-) -> tuple[Node, str, str] | None:
-    kind, path = error["type"], where.path
-    if kind == "missing":
-        parent_path, key = path[:-1], path[-1]
-        mapping = _slot(slots, parent_path)[1]
-        if _misspelled(mapping, key, where.parent):
-            return None  # the misspelled key is reported, with a "did you mean" this one
-        return mapping, shown_path(path), _MISSING.get(key, f"missing: add `{key}:`")
-    key_node, node = _slot(slots, path)
-    shown_at = shown_path(path)
-    if kind == "extra_forbidden":
-        assert key_node is not None
-        return key_node, shown_at, unknown_key(where.parent.model, str(path[-1]))
-    if kind == "rule":
-        ctx = error["ctx"]
-        target = _slot(slots, (*path, ctx["at"]))[0] if ctx["at"] else None
-        if target is not None:
-            return target, shown_path((*path, ctx["at"])), ctx["message"]
-        return node, shown_at, ctx["message"]
-    if where.key:
-        assert key_node is not None
-        name = str(path[-1])
-        return key_node, shown_at, f"the Powerpack name {powerpack_name_problem(name)}"
-    shape = where.shape
-    union = where.union if shape is None or shape.kind == "leaf" else None
-    if shape is not None and shape.kind == "union":
-        union = shape
-    if union is not None and union.read and union.read.kind == "application":
-        return node, shown_at, application(node)
-    if shape is None or shape.kind == "union":
-        return node, shown_at, f"is not valid here; found {describe(node)}"
-    if shape.kind == "model":
-        return _mapping_problem(shape, node, key_node, path)
-    if shape.kind == "dict":
-        hint = " (write `name:` keys, not `- ` items)" if isinstance(node, SequenceNode) else ""
-        return node, shown_at, f"must be a mapping of Powerpack names{hint}; found {describe(node)}"
-    if shape.kind == "list":
-        return node, shown_at, _list_problem(shape, node, kind)
-    return node, shown_at, _leaf_problem(shape, node, error)
-
-
-def _mapping_problem(
-    shape: Shape, node: Node, key_node: Node | None, path: tuple[Any, ...]
-) -> tuple[Node, str, str]:
-    where = shown_path(path)
-    if shape.model is schema.PowerpackSpec:
-        name = str(path[-1])
-        if name in POWERPACK_KEYS and key_node is not None:
-            message = f'"{name}" is a field, not a Powerpack: indent it under a Powerpack'
-            return key_node, where, message
-        return node, where, f"must be a mapping of fields, or empty; found {describe(node)}"
-    what = _MAPPING_OF.get(shape.model, "a mapping")  # type: ignore[arg-type]
-    return node, where, f"must be {what}; found {found(node)}"
-
-
-def _list_problem(shape: Shape, node: Node, kind: str) -> str:
-    item = shape.item
-    assert item is not None
-    if item.read and item.read.kind == "sender":
-        return order(node, kind)
-    if item.read and item.read.kind == "auth_id":
-        if kind == "too_short":
-            return "must name at least one auth id (remove `account:` to pin none)"
-        return f"must be an auth id or a list of them; found {describe(node)}"
-    digits_read = item.read
-    if item.kind == "union":  # numbers: digits or {number, service}
-        digits_read = item.branches["digits"].read
-    return digits_list(node, digits_read)
-
-
-def _leaf_problem(shape: Shape, node: Node, error: dict[str, Any]) -> str:
-    read = shape.read.kind if shape.read else ""
-    if read == "version":
-        return version(node)
-    if read == "app_type":
-        return f"must be xml or phlo; found {describe(node)}"
-    if read == "sender":
-        return sender(node)
-    if read == "service":
-        return choice(node, shape.choices)
-    if read in ("text", "name"):
-        return text(node, error["type"], lenient=read == "name")
-    if read == "digits":
-        assert shape.read is not None
-        return digits(node, shape.read)
-    if read == "auth_id":
-        return auth_id(node)
-    if shape.leaf == "bool":
-        return boolean(node)
-    if shape.leaf == "int":
-        return integer(node, error)
-    if shape.leaf == "literal":
-        return choice(node, shape.choices)
-    return f"{error.get('msg', 'is not valid')}; found {describe(node)}"
-
-
-def _misspelled(mapping: Node, key: str, model: Shape) -> bool:
-    """Whether some unknown key of the mapping is a misspelling of `key` (reported as such)."""
-    if not isinstance(mapping, MappingNode):
-        return False
-    return any(
-        isinstance(k, ScalarNode)
-        and k.value not in model.fields
-        and suggest(str(k.value), tuple(model.fields)) == key
-        for k, _ in mapping.value
-    )
-
-
-__all__ = ["found", "join", "located", "shown_path", "suggest", "unknown_key"]
+__all__ = ["found", "join", "shown_path", "suggest", "unknown_key"]

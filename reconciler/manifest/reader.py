@@ -23,17 +23,8 @@ from reconciler.errors import ManifestError, Problem
 from reconciler.manifest.messages import shown_path as _shown
 from reconciler.manifest.shapes import Shape
 from reconciler.manifest.values import UNREAD, Opaque, WrittenInt
-from reconciler.manifest.yamlnodes import (
-    at,
-    describe,
-    is_merge_key,
-    lines,
-    quote,
-    scalar,
-    settle_empty,
-    shorten,
-    text_of,
-)
+from reconciler.manifest.yamlerrors import lines, quote, shorten
+from reconciler.manifest.yamlnodes import at, describe, is_merge_key, scalar, settle_empty, text_of
 
 MAX_PROBLEMS = 1000
 """Problems kept per file; past it they are counted and one last problem says how many more (a

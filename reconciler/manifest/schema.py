@@ -2,7 +2,8 @@
 
 Everything a key is (its name, type, constraints, default, description) is said here, once.
 `validate` checks every file with these models (`ManifestFile.model_validate` on data the walker
-builds from the YAML nodes, see `walker.py`); `powerpacks schema` prints their JSON Schema; the
+builds from the YAML nodes, see `walker.py`); `powerpacks schema` prints their JSON Schema
+(`schemafile.py`); the value types they are built of are in `fields.py`; the
 walker's key lists (`keys.py`) and its reading shapes (`shapes.py`) are derived from them. A new key
 is one field here: the walker reads it by its type, and words its errors by that type.
 
@@ -25,12 +26,9 @@ before), `validate` of 100 in ~0.18 s (0.16 s); see benchmarks/validate_bench.py
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -43,125 +41,23 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from reconciler.core.models import Guards as CoreGuards
-from reconciler.core.vocab import DEFAULT_SERVICE, SENDER_TYPES
-from reconciler.manifest.names import NAME_PATTERN, POWERPACK_NAME_PATTERN
-from reconciler.manifest.values import Opaque, digits_as_written
+from reconciler.core.vocab import DEFAULT_SERVICE
+from reconciler.manifest.fields import (
+    AuthId,
+    LongCode,
+    NotADefault,
+    Order,
+    PowerpackKey,
+    PowerpackName,
+    Read,
+    ShortCode,
+    Text,
+    TollFree,
+    exactly_int,
+    lower,
+)
 
-SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _PHLO = "^[pP][hH][lL][oO]$"
-_SENDERS = ", ".join(SENDER_TYPES)
-
-
-@dataclass(frozen=True)
-class Read:
-    """How the walker words a value's errors, when its type alone doesn't say (see messages.py)."""
-
-    kind: str  # "text", "name", "sender", "app_type", "service", "version", "digits", "auth_id"
-    what: str = ""  # for digits: "long code", "toll-free number", "short code"
-    low: int = 0  # for digits: how many at least
-    high: int = 0  # and at most
-    plus: bool = False  # for digits: a leading `+` is accepted (and dropped)
-    example: str = ""  # for digits: one written right
-
-
-@dataclass(frozen=True)
-class NotADefault:
-    """A Powerpack key that `defaults` cannot hold, and why (the message says it)."""
-
-    reason: str
-
-
-def _text_schema(pattern: str) -> dict[str, Any]:
-    # Plain digits are read as their text (`id: 20372631212782780`), so the schema takes them too.
-    return {
-        "anyOf": [
-            {"type": "string", "minLength": 1, "pattern": pattern},
-            {"type": "integer", "minimum": 0},
-        ]
-    }
-
-
-Text = Annotated[
-    str,
-    BeforeValidator(digits_as_written),
-    Field(min_length=1, pattern=NAME_PATTERN),
-    WithJsonSchema(_text_schema(NAME_PATTERN)),
-    Read("text"),
-]
-"""An id or an application name: one line, no blank at either end."""
-
-PowerpackName = Annotated[
-    str,
-    BeforeValidator(digits_as_written),
-    Field(min_length=1, pattern=POWERPACK_NAME_PATTERN),
-    WithJsonSchema(_text_schema(POWERPACK_NAME_PATTERN)),
-    Read("name"),
-]
-"""A Powerpack's name, or a former one: any text but empty or only whitespace, because live names
-can hold anything and `export` must write them back (odd ones get a warning, see names.py)."""
-
-PowerpackKey = Annotated[str, Field(min_length=1, pattern=POWERPACK_NAME_PATTERN), Read("name")]
-
-
-def _exactly_int(value: object) -> object:
-    """`true` and `1.0` equal 1 in Python: only an integer may be the version."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else Opaque("not-int")
-
-
-def _lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _permutation(order: list[str]) -> list[str]:
-    if len(order) != len(SENDER_TYPES) or set(order) != set(SENDER_TYPES):
-        raise PydanticCustomError("order", "not an order of the three sender types")
-    return order
-
-
-SenderType = Annotated[Literal["shortcode", "tollfree", "longcode"], Read("sender")]
-Order = Annotated[
-    list[SenderType],
-    AfterValidator(_permutation),
-    Field(
-        json_schema_extra={"minItems": 3, "maxItems": 3, "uniqueItems": True},
-        description=f"The order in which sender types are tried: {_SENDERS}, each once.",
-    ),
-]
-
-
-def _digits(what: str, low: int, high: int, plus: bool, example: str) -> Any:
-    """A number (or short code) as digits: the pattern validates and goes into the schema."""
-    first = "[1-9]" if plus else "[0-9]"  # a country code never starts with 0
-    pattern = f"^{'[+]?' if plus else ''}{first}[0-9]{{{low - 1},{high - 1}}}$"
-    low_int = 10 ** (low - 1) if plus else 10 ** max(low - 1, 0)
-    return Annotated[
-        str,
-        BeforeValidator(lambda v: digits_as_written(v, plus)),
-        Field(pattern=pattern),
-        AfterValidator(lambda v: v.removeprefix("+")),
-        WithJsonSchema(
-            {
-                "anyOf": [
-                    {"type": "string", "pattern": pattern},
-                    {"type": "integer", "minimum": low_int, "maximum": 10**high - 1},
-                ]
-            }
-        ),
-        Read("digits", what=what, low=low, high=high, plus=plus, example=example),
-    ]
-
-
-if TYPE_CHECKING:  # for mypy, each is a str; for pydantic, a str with its rule
-    LongCode = str
-    TollFree = str
-    ShortCode = str
-else:
-    LongCode = _digits("long code", 8, 15, plus=True, example="14155550100")
-    TollFree = _digits("toll-free number", 8, 15, plus=True, example="18885550199")
-    ShortCode = _digits("short code", 3, 8, plus=False, example="72345")
-
-AUTH_ID_PATTERN = "^(MA|SA)[A-Z0-9]{18}$"  # an account's or a subaccount's auth id
-AuthId = Annotated[str, Field(pattern=AUTH_ID_PATTERN), Read("auth_id")]
 
 
 def _as_is(value: Any) -> Any:
@@ -199,7 +95,7 @@ class ApplicationRef(_File):
 
     type: Annotated[
         Literal["xml", "phlo"],
-        BeforeValidator(_lower),  # the API itself answers "XML"
+        BeforeValidator(lower),  # the API itself answers "XML"
         WithJsonSchema(
             {
                 "type": "string",
@@ -381,7 +277,7 @@ class ManifestFile(_File):
 
     model_config = ConfigDict(title="powerpacks manifest")
 
-    version: Annotated[Literal[1], BeforeValidator(_exactly_int), Read("version")] = Field(
+    version: Annotated[Literal[1], BeforeValidator(exactly_int), Read("version")] = Field(
         description="The manifest format version: 1."
     )
     prune: bool = Field(
@@ -406,38 +302,3 @@ class ManifestFile(_File):
     )
 
     SUPPORTED_VERSION: ClassVar[int] = 1
-
-
-def manifest_json_schema() -> dict[str, Any]:
-    """The JSON Schema (2020-12) of the manifest file, for editors and `powerpacks schema`."""
-    schema = _drop_null_defaults(ManifestFile.model_json_schema())
-    return {"$schema": SCHEMA_DIALECT, **_property_names(schema)}
-
-
-def schema_text() -> str:
-    """The schema as `powerpacks schema` prints it and `powerpacks.schema.json` holds it."""
-    return json.dumps(manifest_json_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-def _drop_null_defaults(schema: Any) -> Any:
-    """Remove `"default": null`: null is not a valid value there, so editors must not offer it."""
-    if isinstance(schema, dict):
-        return {k: _drop_null_defaults(v) for k, v in schema.items() if (k, v) != ("default", None)}
-    if isinstance(schema, list):
-        return [_drop_null_defaults(v) for v in schema]
-    return schema
-
-
-def _property_names(schema: Any) -> Any:
-    """pydantic writes a constrained key type as `patternProperties`, which lets other keys
-    through; the keys' rule is `propertyNames`, and every value has the one schema."""
-    if isinstance(schema, dict):
-        out = {k: _property_names(v) for k, v in schema.items()}
-        if "patternProperties" in out:
-            ((pattern, value),) = out.pop("patternProperties").items()
-            out["propertyNames"] = {"minLength": 1, "pattern": pattern}
-            out["additionalProperties"] = value
-        return out
-    if isinstance(schema, list):
-        return [_property_names(v) for v in schema]
-    return schema

@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag
 
-from reconciler.manifest.schema import ManifestFile, NotADefault, Read
+from reconciler.manifest.fields import NotADefault, Read
+from reconciler.manifest.schema import ManifestFile
 
 
 @dataclass(eq=False)

@@ -27,13 +27,15 @@ from reconciler.core.models import AppLink, DesiredPowerpack, Guards, Loc, Manif
 from reconciler.core.vocab import DEFAULT_SERVICE, KINDS
 from reconciler.errors import FileError, ManifestError, Problem
 from reconciler.files import MiB, read_regular
-from reconciler.manifest.messages import Where, located, shown_path, unknown_key
+from reconciler.manifest.located import Where, located
+from reconciler.manifest.messages import shown_path, unknown_key
 from reconciler.manifest.names import name_warning, powerpack_name_problem, shown
 from reconciler.manifest.reader import MAX_PROBLEMS, NodeReader, Path
 from reconciler.manifest.schema import ApplicationRef, ManifestFile, PowerpackSpec
 from reconciler.manifest.shapes import ROOT, Key, Shape
 from reconciler.manifest.values import digits_as_written
-from reconciler.manifest.yamlnodes import compose, describe, scalar, shorten
+from reconciler.manifest.yamlerrors import shorten
+from reconciler.manifest.yamlnodes import compose, describe, scalar
 
 SUPPORTED_VERSION = ManifestFile.SUPPORTED_VERSION
 # The top level alone: each known key's value is read as a scalar and no deeper.

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reconciler.manifest.schema import manifest_json_schema
+from reconciler.manifest.schemafile import manifest_json_schema
 
 GUIDE = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -16,8 +16,8 @@ from ruamel.yaml import YAML
 from reconciler.core.models import AppLink, Guards, Manifest, Member
 from reconciler.errors import ManifestError
 from reconciler.manifest import name_warning, parse_manifest, powerpack_name_problem
-from reconciler.manifest.schema import manifest_json_schema
-from reconciler.manifest.yamlnodes import LINE_BREAK
+from reconciler.manifest.schemafile import manifest_json_schema
+from reconciler.manifest.yamlerrors import LINE_BREAK
 
 QUICK = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LONG = settings(max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))

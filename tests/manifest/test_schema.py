@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from reconciler.manifest.schema import manifest_json_schema, schema_text
+from reconciler.manifest.schemafile import manifest_json_schema, schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.cli import main
-from reconciler.manifest.yamlnodes import LINE_BREAK
+from reconciler.manifest.yamlerrors import LINE_BREAK
 from tests.manifest.test_properties import FRAGMENTS, manifests, render
 
 from .conftest import cli_env, run_cli
