@@ -292,8 +292,8 @@ def _check_base(raw: _Change, label: str) -> None:
 def _check_name(raw: _Change, label: str) -> None:
     """The name a change shows is the name of the Powerpack it was computed from (a rename: its
     old name the before, its new name the change's): else the plan shows one Powerpack and
-    writes another."""
-    if raw.base_state is None:
+    writes another. A create has no Powerpack yet: its base, if any, is its moves' sources."""
+    if raw.base_state is None or raw.action == "create":
         return
     renames = [f for f in raw.fields if f.field == "name"]
     was = renames[0].before if renames else raw.name

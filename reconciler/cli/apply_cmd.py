@@ -146,7 +146,10 @@ def ask(question: str) -> str:
             pass
     except (OSError, ValueError):  # no select on this stdin (Windows, a test's buffer)
         pass
-    return sys.stdin.readline()
+    answer = sys.stdin.readline()
+    if not answer:  # Ctrl-D: the end of the input, no line
+        raise click.exceptions.Abort()
+    return answer
 
 
 def show_requests(the_plan: Plan, auth_id: str, left: dict[int, list] | None) -> None:

@@ -89,8 +89,11 @@ def _pool_problems(
         lp = found.get(change.name)
         if lp is not None and is_rename(change):
             names.setdefault(lp.pool_uuid, set()).update(
-                str(f.before) for f in change.fields if f.field == "name"
+                {change.name, *(str(f.before) for f in change.fields if f.field == "name")}
             )
+    # A source the plan deletes that is gone already (a re-run): its pool went with it, and
+    # each move out of it is judged by where its number is now (resume).
+    gone = {c.name for c in plan.changes if c.action == "delete" and found.get(c.name) is None}
     for change in plan.changes:
         lp = found.get(change.name)
         pool = change.pool_uuid
@@ -103,7 +106,7 @@ def _pool_problems(
             f"{change.action} {change.name}: {m.number} moves from pool {m.source_pool}, "
             f"which is not the pool of {m.source}"
             for m in change.moves
-            if m.source not in names.get(m.source_pool, set())
+            if m.source not in names.get(m.source_pool, set()) and m.source not in gone
         ]
     return problems
 
