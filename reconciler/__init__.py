@@ -1,3 +1,3 @@
 """powerpacks: a declarative reconciler for Plivo Powerpacks."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
