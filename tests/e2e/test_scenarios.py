@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from reconciler.core.models import canonical_json
-from tests.e2e.conftest import Env, api_matrix, matrix_of, pp
+from tests.support.accounts import api_matrix, matrix_of, pp
+from tests.support.world import Env
 
 PHLO = "e564a2f3-3f6b-4d0a-9a7e-2b1c2a6f0c11"
 MARKETING = "20468599130939380"

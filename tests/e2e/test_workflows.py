@@ -12,7 +12,8 @@ from typing import Any
 import requests
 
 from reconciler.sandbox import Sandbox, build_state, write_state
-from tests.e2e.conftest import APPS, PHLOS, Env, pp
+from tests.support.accounts import APPS, PHLOS, pp
+from tests.support.world import Env
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = "version: 1\npowerpacks:\n  a: {sticky_sender: false}\n  b: {local_connect: false}\n"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.e2e.conftest import Env
+from tests.support.world import Env
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.sandbox import Sandbox, build_state, write_state
-from tests.e2e.conftest import APPS, Env, pp
+from tests.support.accounts import APPS, pp
+from tests.support.world import Env
 
 MANIFEST = """\
 # pools of the test account

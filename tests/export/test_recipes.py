@@ -19,7 +19,7 @@ import requests
 from ruamel.yaml import YAML
 
 from reconciler.sandbox import Sandbox
-from tests.e2e.conftest import Env
+from tests.support.world import Env
 
 REPO = Path(__file__).resolve().parents[2]
 RECIPES = REPO / "examples" / "github"

@@ -19,8 +19,9 @@ import pytest
 from reconciler.api.client import PlivoClient
 from reconciler.api.deadline import Exchange, Watchdog, _remember
 from reconciler.errors import ApiError
-from tests.reliability.conftest import AUTH_ID, TOKEN, cli_env, run_cli
 from tests.support import servers as S
+from tests.support.accounts import AUTH_ID, TOKEN
+from tests.support.cli import cli_env, run_cli
 
 KINDS: dict[str, Callable[[S.RawServer], Callable]] = {
     "status line a byte at a time": S.trickling("status"),

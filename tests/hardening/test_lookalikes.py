@@ -20,10 +20,8 @@ from reconciler.core.identity import show_name, skeleton
 from reconciler.core.models import DesiredPowerpack, LivePowerpack, LiveState, Manifest
 from reconciler.core.planner import plan
 from reconciler.errors import PlanError
-from tests.e2e.conftest import pp
-from tests.reliability.conftest import World
-
-from .conftest import start
+from tests.support.accounts import pp
+from tests.support.world import World, world_at
 
 # live look-alike -> the plain name the manifest has
 PAIRS = {
@@ -66,7 +64,7 @@ def manifest_text(prune: bool = True) -> str:
 
 @pytest.fixture(scope="module")
 def lookalike_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = start(tmp_path_factory.mktemp("lookalikes"), [pp(n) for n in PAIRS])
+    w = world_at(tmp_path_factory.mktemp("lookalikes"), [pp(n) for n in PAIRS])
     yield w
     w.sb.stop()
 
@@ -167,7 +165,7 @@ def test_the_planner_pairs_each_look_alike(live: str, plain: str) -> None:
 
 def test_apply_reports_names_escaped(tmp_path: Path) -> None:
     """Apply's own lines (applied, failed, already applied) escape a hazardous name as well."""
-    w = start(tmp_path, [pp("ops\u200b")])
+    w = world_at(tmp_path, [pp("ops\u200b")])
     w.write('version: 1\npowerpacks:\n  "ops\\u200b": {sticky_sender: false}\n')
     r = w.run("apply", "--auto-approve")
     assert r.code == 0, r.err

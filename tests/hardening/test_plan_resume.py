@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import World
 from tests.support.plans import LIVE, MANIFEST, POOL_LIVE, POOL_RENTED, pool_plan, saved_plan
-
-from .conftest import start
+from tests.support.world import World, world_at
 
 APPLY = ("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete", "--allow-mass-change")
 
@@ -41,10 +39,10 @@ POOLS_AFTER = {
 
 def make(base: Path, which: str, **options) -> World:
     if which == "main":
-        w = start(base, LIVE, **options)
+        w = world_at(base, LIVE, **options)
         saved_plan(w)
     else:
-        w = start(base, POOL_LIVE, POOL_RENTED, **options)
+        w = world_at(base, POOL_LIVE, POOL_RENTED, **options)
         pool_plan(w, "plan.json")
     return w
 

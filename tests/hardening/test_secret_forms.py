@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reconciler.secrets import Redactor, token_problem
-from tests.reliability.conftest import AUTH_ID, cli_env, run_cli
+from tests.support.accounts import AUTH_ID
+from tests.support.cli import cli_env, run_cli
 from tests.support.servers import EchoApi
 
 TOKENS = {

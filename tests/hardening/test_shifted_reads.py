@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import Run, cli_env, run_cli
+from tests.support.cli import Run, cli_env, run_cli
 from tests.support.servers import MovingApi
 
 COUNT = 45
@@ -172,7 +172,7 @@ def test_a_list_read_with_attempts_reads_again_when_it_moved(moving) -> None:
     """client.list_all(attempts=N), as apply's lookup of an ambiguous create uses it: a list
     that moved under the first read (pages repeating an object) is read again, whole."""
     from reconciler.api.client import PlivoClient
-    from tests.reliability.conftest import AUTH_ID, TOKEN
+    from tests.support.accounts import AUTH_ID, TOKEN
 
     api = moving(once(shift(25, 0)))  # everything shifts right: page 2 repeats page 1's last
     with PlivoClient(api.url, AUTH_ID, TOKEN, backoff=(0.01, 0.01)) as client:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.pools.conftest import code, fixed, pp, tollfree
+from tests.support.accounts import code, fixed, pp, tollfree
 
 L1, L2, L3, L4, L5 = (f"1415555010{i}" for i in range(1, 6))
 T1, T2 = "18885550201", "18885550202"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.pools.conftest import code, fixed, mobile, pp
+from tests.support.accounts import code, fixed, mobile, pp
 
 HEAD = "version: 1\npowerpacks:\n"
 US_L, US_T, CA_L, CA_M = "14155550101", "18885550201", "16045550102", "16045550101"

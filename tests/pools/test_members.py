@@ -12,17 +12,8 @@ import json
 import re
 from typing import Any
 
-from tests.pools.conftest import (
-    change,
-    code,
-    field_of,
-    fixed,
-    mms,
-    planned_named,
-    pp,
-    sms,
-    tollfree,
-)
+from tests.support.accounts import code, fixed, mms, pp, sms, tollfree
+from tests.support.pools import change, field_of, planned_named
 
 L1, L2, L3, L4, L5 = (f"1415555010{i}" for i in range(1, 6))
 X1, X2, X3 = "14155550191", "14155550192", "14155550193"  # not rented by the account

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.pools.conftest import change, code, field_of, fixed, planned_named, pp, sms, tollfree
+from tests.support.accounts import code, fixed, pp, sms, tollfree
+from tests.support.pools import change, field_of, planned_named
 
 L1, L2, L3, L4, L5 = (f"1415555010{i}" for i in range(1, 6))
 T1, T2 = "18885550201", "18885550202"

@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 
-from tests.pools.conftest import code, fixed, pp, tollfree
-from tests.reliability.conftest import Hostile, cli_env, json_answer, run_cli
+from tests.support.accounts import code, fixed, pp, tollfree
+from tests.support.cli import cli_env, run_cli
+from tests.support.servers import Hostile, json_answer
 
 HEAD = "version: 1\npowerpacks:\n"
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.pools.conftest import fixed, planned_named, pp, tollfree
+from tests.support.accounts import fixed, pp, tollfree
+from tests.support.pools import planned_named
 
 L1, L2, L3, L4, L5 = (f"1415555010{i}" for i in range(1, 6))
 T1 = "18885550201"

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import AUTH_ID, Hostile, cli_env, json_answer, run_cli
+from tests.support.accounts import AUTH_ID
+from tests.support.cli import cli_env, run_cli
+from tests.support.servers import Hostile, json_answer
 
 L1, L2 = "14155550101", "14155550102"
 POOL = "pool-0000"

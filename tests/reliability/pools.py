@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import World, pp
+from tests.support.accounts import pp
+from tests.support.world import World
 
 MANAGED = 6
 SPARES = [f"1646555{i:04d}" for i in range(4)]

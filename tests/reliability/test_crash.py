@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import account, create_log, manifest_text, pp
+from tests.support.accounts import account, manifest_text, pp
+from tests.support.world import create_log
 
 RUNS_CI = 3
 RUNS_SLOW = 24

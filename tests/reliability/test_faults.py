@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import account, blind_repeats, create_log, manifest_names, manifest_text
+from tests.support.accounts import account, manifest_names, manifest_text
+from tests.support.world import blind_repeats, create_log
 
 # (fault spec, sandbox seed): every kind the issue names, at rates from 10% to 30%.
 CI_FAULTS = [
@@ -130,8 +131,8 @@ def test_apply_against_a_separate_sandbox_process_under_faults(tmp_path: Any) ->
     from collections import Counter
 
     from reconciler.sandbox import build_state, write_state
-
-    from .conftest import APPS, AUTH_ID, TOKEN, cli_command, cli_env, run_cli
+    from tests.support.accounts import APPS, AUTH_ID, TOKEN
+    from tests.support.cli import cli_command, cli_env, run_cli
 
     state = tmp_path / "state.json"
     pps, creds = account(6, 2), {"auth_id": AUTH_ID, "auth_token": TOKEN}

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import TOKEN, Hostile, api_matrix, cli_env, json_answer, run_cli
+from tests.support.accounts import TOKEN, api_matrix
+from tests.support.cli import cli_env, run_cli
+from tests.support.servers import Hostile, json_answer
 
 MANIFEST = "version: 1\nprune: true\npowerpacks:\n" + "".join(
     f"  m-{i:02d}: {{sticky_sender: false}}\n" for i in range(5)

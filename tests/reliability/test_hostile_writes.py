@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import Hostile, cli_env, json_answer, powerpack_obj, run_cli
+from tests.support.accounts import powerpack_obj
+from tests.support.cli import cli_env, run_cli
+from tests.support.servers import Hostile, json_answer
 
 HTML = (200, {"Content-Type": "text/html"}, b"<html><body>OK!</body></html>")
 UPDATE = "version: 1\npowerpacks:\n  m-00: {sticky_sender: false}\n"

@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 from reconciler.cli import main
 from reconciler.manifest.yamlnodes import LINE_BREAK
 from tests.manifest.test_properties import FRAGMENTS, manifests, render
-
-from .conftest import cli_env, run_cli
+from tests.support.cli import cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "powerpacks.yaml").read_bytes()

@@ -18,8 +18,9 @@ from reconciler.api.client import PlivoClient
 from reconciler.errors import ApiError
 from reconciler.ops.fetch import fetch_everything
 from reconciler.secrets import basic_value, mask_account
-
-from .conftest import AUTH_ID, TOKEN, World, account, cli_env, manifest_text, run_cli
+from tests.support.accounts import AUTH_ID, TOKEN, account, manifest_text
+from tests.support.cli import cli_env, run_cli
+from tests.support.world import World
 
 BASIC = base64.b64encode(f"{AUTH_ID}:{TOKEN}".encode()).decode()
 FORBIDDEN = (TOKEN, BASIC, TOKEN[4:-4])  # the token, the Basic header, a chunk of it

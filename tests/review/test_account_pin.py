@@ -13,7 +13,9 @@ from typing import Any
 
 from reconciler.sandbox import DEMO_AUTH_ID
 from reconciler.secrets import mask_account
-from tests.review.conftest import Env, Result, manifest, no_traceback, pp
+from tests.support.accounts import manifest, pp
+from tests.support.cli import Run, no_traceback
+from tests.support.world import Env
 
 OURS = "MAPINNEDACCOUNT00001"
 OTHER = "MAANOTHERACCOUNT0002"
@@ -25,7 +27,7 @@ def pinned(pin: str | list[str]) -> str:
     return manifest(*BODY, head=f"account: {json.dumps(pin)}")
 
 
-def assert_refused(env: Env, result: Result, *pins: str, ours: str = OURS) -> None:
+def assert_refused(env: Env, result: Run, *pins: str, ours: str = OURS) -> None:
     """Exit 1, no call at all, the pinned ids and the credentials' id shown masked only."""
     assert result.code == 1, result.out + result.err
     no_traceback(result)
@@ -145,7 +147,7 @@ def test_a_pin_must_be_an_auth_id(world: Any) -> None:
 # --- the sandbox --------------------------------------------------------------------------------
 
 
-def sandbox_run(cwd: Path, env: Env, *args: str, **extra: str) -> Result:
+def sandbox_run(cwd: Path, env: Env, *args: str, **extra: str) -> Run:
     """The CLI with --sandbox in `cwd` (its own .powerpacks/sandbox.json), no credentials."""
     moved = Env(env.sb, cwd)
     return moved.run_plain(*args, "--sandbox", env=extra)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.review.conftest import Env, Result, manifest, no_traceback, pp, rented
+from tests.support.accounts import manifest, pp, rented
+from tests.support.cli import Run, no_traceback
+from tests.support.world import Env
 
 PERCENT = "guards.max_touched_percent"
 REMOVALS = "guards.max_pool_removals"
@@ -33,7 +35,7 @@ def live_fleet(count: int, *more: dict[str, Any]) -> list[dict[str, Any]]:
     return [pp(f"p{i:02d}") for i in range(count)] + list(more)
 
 
-def passes(env: Env, *args: str) -> Result:
+def passes(env: Env, *args: str) -> Run:
     """apply applies, and neither its plan (stdout) nor its log warns of a guard."""
     applied = env.run("apply", "--auto-approve", *args)
     assert applied.code == 0, applied.out + applied.err
@@ -41,7 +43,7 @@ def passes(env: Env, *args: str) -> Result:
     return applied
 
 
-def trips(env: Env, key: str, figure: str, *args: str, markdown: bool = False) -> Result:
+def trips(env: Env, key: str, figure: str, *args: str, markdown: bool = False) -> Run:
     """plan and --dry-run warn (exit 0); apply refuses, writing nothing; the refusal names the
     guard's key, the figure and --allow-mass-change. Returns the refused apply."""
     planned = env.run("plan", *(("--format", "markdown") if markdown else ()))

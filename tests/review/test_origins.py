@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import api_matrix
-from tests.review.conftest import manifest, no_traceback, origins, plan_json, pp, rented
+from tests.support.accounts import api_matrix, manifest, pp, rented
+from tests.support.cli import no_traceback
+from tests.support.plans import origins, plan_json
 
 APP = {
     "marketing": "20468599130939380",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.review.conftest import Env, manifest, no_traceback, pp, rented
+from tests.support.accounts import manifest, pp, rented
+from tests.support.cli import no_traceback
+from tests.support.world import Env
 
 US_CODE = {"shortcode": "72345", "country_iso2": "US"}
 ALL_FLAGS = ("--allow-delete", "--allow-mass-change")

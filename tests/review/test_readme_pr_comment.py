@@ -22,9 +22,9 @@ import pytest
 import requests
 
 from reconciler.sandbox import Sandbox, demo_state, write_state
-from tests.e2e.conftest import Env
 from tests.export.test_recipes import RECIPES, command
 from tests.recipes.test_plan_comment import post
+from tests.support.world import Env
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"

@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 
 from reconciler import __version__
-from tests.review.conftest import Env, Result, closed_port_url, manifest, no_traceback, pp
+from tests.support.accounts import manifest, pp
+from tests.support.cli import Run, no_traceback
+from tests.support.servers import closed_port_url
+from tests.support.world import Env
 
 TEXT = manifest(
     "a: {sticky_sender: false}",
@@ -32,12 +35,12 @@ def saved_world(world: Any) -> Env:
     return env
 
 
-def offline(env: Env, *args: str) -> Result:
+def offline(env: Env, *args: str) -> Run:
     """The CLI with no credentials and the API URL on a closed port: any call would fail."""
     return env.run_plain(*args, env={"PLIVO_API_URL": closed_port_url()})
 
 
-def save(env: Env, fmt: str = "text", path: str = "plan.json") -> Result:
+def save(env: Env, fmt: str = "text", path: str = "plan.json") -> Run:
     result = env.run("plan", "--format", fmt, "--out", path)
     assert result.code == 0, result.err
     return result

@@ -1,4 +1,5 @@
-"""Saved plans made for real against a sandbox, and the checks a tampered one must pass."""
+"""Plans made for real against a sandbox: JSON plans read back, saved plans, and the checks a
+tampered one must pass."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from reconciler.cli.planning import make_plan
 from reconciler.core import writes
 from reconciler.core.models import Change, DesiredPowerpack, FieldChange, Manifest, Member, Move
 from reconciler.render import render_json
-from tests.e2e.conftest import pp
-from tests.reliability.conftest import World
+from tests.support.accounts import pp
+from tests.support.world import Env, World
 
 # Two managed Powerpacks updated (flags, a priority cell), one renamed, one created, and (pruned)
 # two deleted: every action a saved plan can hold.
@@ -50,6 +51,18 @@ POOL_DESIRED = {
     ),
     "m-11": DesiredPowerpack(name="m-11", numbers=()),
 }
+
+
+def plan_json(env: Env, *args: str) -> dict[str, Any]:
+    """`plan --format json` (plus args) as data; the plan must succeed."""
+    result = env.run("plan", "--format", "json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def origins(plan: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(Powerpack, field) -> origin of every field change in a JSON plan."""
+    return {(c["name"], f["field"]): f["origin"] for c in plan["changes"] for f in c["fields"]}
 
 
 def saved_plan(w: World, text: str = MANIFEST, name: str = "plan.json") -> dict[str, Any]:
