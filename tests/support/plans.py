@@ -55,7 +55,7 @@ POOL_DESIRED = {
 
 def plan_json(env: Env, *args: str) -> dict[str, Any]:
     """`plan --format json` (plus args) as data; the plan must succeed."""
-    result = env.run("plan", "--format", "json", *args)
+    result = env.invoke("plan", "--format", "json", *args)
     assert result.code == 0, result.err
     return json.loads(result.out)
 
@@ -68,7 +68,7 @@ def origins(plan: dict[str, Any]) -> dict[tuple[str, str], str]:
 def saved_plan(w: World, text: str = MANIFEST, name: str = "plan.json") -> dict[str, Any]:
     """`plan --out` against the world's sandbox; the saved document."""
     w.write(text)
-    r = w.run("plan", "--out", name)
+    r = w.invoke("plan", "--out", name)
     assert r.code == 0, r.err
     return json.loads((w.cwd / name).read_text(encoding="utf-8"))
 
@@ -107,7 +107,7 @@ def write_doc(w: World, doc: Any, name: str = "tampered.json") -> Path:
 def refused_without_writes(w: World, plan: str | Path, *more: str) -> str:
     """`apply --plan` refuses the file: exit 1, one clean error, no write reached the sandbox."""
     w.sb.clear_journal()
-    r = w.run(
+    r = w.invoke(
         "apply",
         "--plan",
         str(plan),

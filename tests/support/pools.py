@@ -89,14 +89,14 @@ class PoolEnv(Env):
         return [self.short(e["path"]) for e in self.sb.journal() if e["method"] == "GET"]
 
     def plan_json(self, *args: str) -> tuple[Run, dict[str, Any]]:
-        result = self.run("plan", "--format", "json", *args)
+        result = self.invoke("plan", "--format", "json", *args)
         return result, (json.loads(result.out) if result.out.strip() else {})
 
     def apply(self, *args: str) -> Run:
-        return self.run(*APPLY, *args)
+        return self.invoke(*APPLY, *args)
 
     def converged(self) -> bool:
-        return self.run("plan", "--detailed-exitcode").code == 0
+        return self.invoke("plan", "--detailed-exitcode").code == 0
 
 
 def change(plan: dict[str, Any], name: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """A sandbox account over loopback and a work folder, to run the CLI in; the journal read back.
 
 `Env` (e2e, review, export, pools) runs with the sandbox's own credentials; `World` (reliability,
-hardening) with our AUTH_ID and TOKEN, and remembers the account as it was (`before`).
+hardening) with our AUTH_ID and TOKEN, and remembers the account as it was (`before`). Both run
+the CLI in this process (`invoke`) or as a subprocess (`run`, `popen`): the same arguments, the
+same environment and the same `Run` (tests/support/cli.py says when a process is needed).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from reconciler.sandbox import Sandbox, build_state, write_state
 from tests.support.accounts import APPS, AUTH_ID, PHLOS, TOKEN, manifest_names
-from tests.support.cli import Run, clean_env, cli_command, cli_env, run_cli
+from tests.support.cli import Run, clean_env, cli_command, cli_env, invoke, run_cli
 
 
 @dataclass
@@ -38,15 +40,36 @@ class Env:
             "PLIVO_API_URL": self.sb.url,
         }
 
-    def run(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Run:
-        """Run the CLI with this sandbox's credentials and URL in the environment."""
-        return self.run_plain(*args, env={**self.creds(), **(env or {})}, stdin=stdin)
+    def invoke(
+        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+        timeout: float = 120,
+    ) -> Run:  # fmt: skip
+        """The CLI in this process, with this sandbox's credentials and URL in the environment."""
+        env = {**self.creds(), **(env or {})}
+        return self.invoke_plain(*args, env=env, stdin=stdin, timeout=timeout)
+
+    def invoke_plain(
+        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+        timeout: float = 120,
+    ) -> Run:  # fmt: skip
+        """The CLI in this process, with a clean environment: no PLIVO_* or GITHUB_* unless
+        given."""
+        return invoke(self.cwd, clean_env(**(env or {})), *args, stdin=stdin, timeout=timeout)
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+        timeout: float = 120,
+    ) -> Run:  # fmt: skip
+        """`invoke`, as a subprocess."""
+        env = {**self.creds(), **(env or {})}
+        return self.run_plain(*args, env=env, stdin=stdin, timeout=timeout)
 
     def run_plain(
-        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-    ) -> Run:
-        """Run the CLI with a clean environment: no PLIVO_* or GITHUB_* unless given."""
-        return run_cli(self.cwd, clean_env(**(env or {})), *args, stdin=stdin)
+        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+        timeout: float = 120,
+    ) -> Run:  # fmt: skip
+        """`invoke_plain`, as a subprocess."""
+        return run_cli(self.cwd, clean_env(**(env or {})), *args, stdin=stdin, timeout=timeout)
 
     def writes(self) -> list[dict[str, Any]]:
         """Every write the sandbox received since the last clear, in order."""
@@ -115,7 +138,12 @@ class World:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def invoke(self, *args: str, timeout: float = 120, **extra: str) -> Run:
+        """The CLI in this process; `extra`: more environment variables."""
+        return invoke(self.cwd, self.env(**extra), *args, timeout=timeout)
+
     def run(self, *args: str, timeout: float = 120, **extra: str) -> Run:
+        """`invoke`, as a subprocess."""
         return run_cli(self.cwd, self.env(**extra), *args, timeout=timeout)
 
     def popen(self, *args: str, **extra: str) -> subprocess.Popen[str]:
@@ -135,7 +163,8 @@ class World:
 
     def check_converged(self, text: str) -> None:
         """The account holds exactly what the manifest says, once each; the rest untouched."""
-        assert self.run("plan", "--detailed-exitcode").code == 0, "a second plan still has changes"
+        again = self.invoke("plan", "--detailed-exitcode")
+        assert again.code == 0, "a second plan still has changes"
         wanted = manifest_names(text)
         live = self.live()
         counts = self.names()
