@@ -376,7 +376,7 @@ def test_scenario(world: Any, s: Scenario) -> None:
     env.write_manifest(s.manifest)
     env.sb.clear_journal()
 
-    result = env.run(*s.args)
+    result = env.invoke(*s.args)
 
     assert result.code == s.code, (result.out, result.err)
     assert "Traceback" not in result.err
@@ -394,6 +394,6 @@ def test_scenario(world: Any, s: Scenario) -> None:
         s.check(env.live())
     if s.code == 0 and s.args[0] == "apply" and "--dry-run" not in s.args:
         env.sb.clear_journal()
-        again = env.run("plan", "--detailed-exitcode")
+        again = env.invoke("plan", "--detailed-exitcode")
         assert again.code == 0, (again.out, again.err)
         assert "No changes." in again.out
