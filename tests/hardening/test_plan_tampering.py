@@ -381,13 +381,13 @@ def test_the_untampered_plans_apply(tmp_path: Path) -> None:
     tampering's doing, not the harness's)."""
     w = world_at(tmp_path / "main", LIVE)
     saved_plan(w)
-    r = w.run("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
+    r = w.invoke("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
     assert r.code == 0, r.err
     assert sorted(w.names()) == ["m-00", "m-01", "new-0", "renamed-2"]
     w.sb.stop()
     p = world_at(tmp_path / "pools", POOL_LIVE, POOL_RENTED)
     pool_plan(p)
-    r = p.run("apply", "--plan", "pool-plan.json", "--auto-approve")
+    r = p.invoke("apply", "--plan", "pool-plan.json", "--auto-approve")
     assert r.code == 0, r.err
     members = {x["name"]: x["number_pool"]["numbers"] for x in p.sb.snapshot()["powerpacks"]}
     assert sorted((m["number"], m["service"]) for m in members["m-10"]) == [
@@ -799,7 +799,7 @@ class _Cli:
         for which in docs:
             w = self.world(which)
             write_doc(w, docs[which], "plan.json")
-            r = w.run(
+            r = w.invoke(
                 "apply",
                 "--plan",
                 "plan.json",
@@ -828,7 +828,7 @@ def _apply_tampered(cli: _Cli, which: str, op: str, tampered: Doc) -> None:
     try:
         path = w.cwd / "tampered.json"
         path.write_text(_text(op, tampered), encoding="utf-8")
-        r = w.run(
+        r = w.invoke(
             "apply", "--plan", str(path), "--auto-approve", "--allow-delete", "--allow-mass-change"
         )
         assert "Traceback" not in r.err, r.err

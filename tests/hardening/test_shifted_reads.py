@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import Run, cli_env, run_cli
+from tests.support.cli import Run, cli_env, invoke
 from tests.support.servers import MovingApi
 
 COUNT = 45
@@ -93,7 +93,7 @@ def moving() -> Iterator[Callable[..., MovingApi]]:
 
 def run(api: MovingApi, tmp_path: Path, *args: str) -> Run:
     (tmp_path / "powerpacks.yaml").write_text(MANIFEST, encoding="utf-8")
-    return run_cli(tmp_path, cli_env(api.url), *args, timeout=120)
+    return invoke(tmp_path, cli_env(api.url), *args, timeout=120)
 
 
 def check_plan(api: MovingApi, plan: dict[str, Any]) -> None:
