@@ -13,8 +13,7 @@ from reconciler.core.planner import plan
 from reconciler.ops.apply import apply_plan
 from reconciler.ops.fetch import fetch_live
 from reconciler.secrets import account_sha256, mask_account
-
-from .conftest import sandbox_client, writes
+from tests.support.client import sandbox_client, writes
 
 US_SMS = {"US.SMS": ("longcode", "tollfree", "shortcode")}
 APPS = [{"app_id": "1001", "app_name": "Replies"}]

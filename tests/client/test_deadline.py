@@ -7,8 +7,7 @@ import socket
 import pytest
 
 from reconciler.errors import ApiError
-
-from .conftest import make_client
+from tests.support.client import make_client
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from reconciler.core.codec import parse_application, parse_powerpack
 from reconciler.core.models import AppLink, DesiredPowerpack, Manifest
 from reconciler.errors import ApiError
 from reconciler.ops.fetch import fetch_everything, fetch_live
-
-from .conftest import BASE, calls, make_client, page, powerpack, sandbox_client
+from tests.support.client import BASE, calls, make_client, page, powerpack, sandbox_client
 
 US_SMS = {"US.SMS": ("longcode", "tollfree", "shortcode")}
 APPS = [

@@ -11,8 +11,7 @@ import pytest
 
 from reconciler.api.client import AmbiguousWriteError
 from reconciler.errors import ApiError
-
-from .conftest import make_client
+from tests.support.client import make_client
 
 Handler = Callable[[socket.socket], None]
 

@@ -7,8 +7,7 @@ import responses
 from responses import matchers
 
 from reconciler.errors import ApiError
-
-from .conftest import BASE, make_client, page, powerpack
+from tests.support.client import BASE, make_client, page, powerpack
 
 URL = f"{BASE}/Powerpack/"
 

@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ApiError
-
-from .conftest import BASE, make_client, page, powerpack
+from tests.support.client import BASE, make_client, page, powerpack
 
 MUTATIONS = ["total", "repeat", "short", "long", "duplicate"]
 

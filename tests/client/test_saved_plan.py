@@ -8,8 +8,8 @@ import responses
 from reconciler.errors import StalePlanError
 from reconciler.ops.apply import apply_plan
 from reconciler.ops.saved import check_saved_plan
+from tests.support.client import AUTH_ID, BASE, calls, make_client, powerpack, sandbox_client
 
-from .conftest import AUTH_ID, BASE, calls, make_client, powerpack, sandbox_client
 from .test_apply import APPS, US_SMS, account, manifest, planned
 
 SAVED = manifest(

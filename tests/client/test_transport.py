@@ -15,8 +15,7 @@ from reconciler.api.client import PlivoClient
 from reconciler.api.exchange import AUTH_MESSAGE
 from reconciler.api.wire import check_api_url
 from reconciler.errors import AmbiguousWriteError, ApiError
-
-from .conftest import API, AUTH_ID, BASE, TOKEN, make_client, powerpack
+from tests.support.client import API, AUTH_ID, BASE, TOKEN, make_client, powerpack
 
 UUID = "86bbb125-97bb-4d72-89fd-81d5c515b015"
 MASKED = "MA**************EFGH"

@@ -25,7 +25,7 @@ from reconciler.manifest import parse_manifest
 from reconciler.ops.apply import apply_plan
 from reconciler.ops.fetch import fetch_live
 from reconciler.sandbox import Sandbox, build_state, write_state
-from tests.e2e.conftest import APPS, PHLOS, matrix_of
+from tests.support.accounts import APPS, PHLOS, matrix_of
 
 NAMES = ("a", "b", "c", "d")
 ORDERS = [list(o) for o in itertools.permutations(SENDER_TYPES)]

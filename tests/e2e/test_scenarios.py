@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from reconciler.core.models import canonical_json
-from tests.e2e.conftest import Env, api_matrix, matrix_of, pp
+from tests.support.accounts import api_matrix, matrix_of, pp
+from tests.support.world import Env
 
 PHLO = "e564a2f3-3f6b-4d0a-9a7e-2b1c2a6f0c11"
 MARKETING = "20468599130939380"
@@ -375,7 +376,7 @@ def test_scenario(world: Any, s: Scenario) -> None:
     env.write_manifest(s.manifest)
     env.sb.clear_journal()
 
-    result = env.run(*s.args)
+    result = env.invoke(*s.args)
 
     assert result.code == s.code, (result.out, result.err)
     assert "Traceback" not in result.err
@@ -393,6 +394,6 @@ def test_scenario(world: Any, s: Scenario) -> None:
         s.check(env.live())
     if s.code == 0 and s.args[0] == "apply" and "--dry-run" not in s.args:
         env.sb.clear_journal()
-        again = env.run("plan", "--detailed-exitcode")
+        again = env.invoke("plan", "--detailed-exitcode")
         assert again.code == 0, (again.out, again.err)
         assert "No changes." in again.out

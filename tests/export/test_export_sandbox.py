@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.e2e.conftest import Env
+from tests.support.world import Env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,6 +24,7 @@ def env(tmp_path: Path) -> Any:
 
 
 def test_export_of_the_demo_account_plans_to_nothing(env: Env) -> None:
+    """As real processes (`python -m reconciler`): export, validate and plan end to end."""
     exported = env.run("export", "-o", "exported.yaml")
     assert exported.code == 0, exported.err
     text = (env.cwd / "exported.yaml").read_text()
@@ -38,9 +39,9 @@ def test_export_of_the_demo_account_plans_to_nothing(env: Env) -> None:
 def test_merge_adopts_the_drift_keeps_pending_work_and_comments_and_is_stable(env: Env) -> None:
     shutil.copy(REPO / "powerpacks.yaml", env.cwd / "powerpacks.yaml")
     before = (env.cwd / "powerpacks.yaml").read_text()
-    assert env.run("plan", "--detailed-exitcode").code == 2  # the demo drifts from the example
+    assert env.invoke("plan", "--detailed-exitcode").code == 2  # the demo drifts from the example
 
-    merged = env.run("export", "--merge", "powerpacks.yaml")
+    merged = env.invoke("export", "--merge", "powerpacks.yaml")
     assert merged.code == 0, merged.err
     assert merged.err.splitlines()[-1] == (
         "export: kept the file's pending work (plan shows it): "
@@ -52,7 +53,7 @@ def test_merge_adopts_the_drift_keeps_pending_work_and_comments_and_is_stable(en
     assert after.startswith(before.split("version:")[0])  # the header comment block is intact
     assert "  alerts:\n    renamed_from: alerts-old" in after  # the pending rename is kept
     assert "  onboarding:" in after  # and so is the pending create
-    planned = env.run("plan", "--format", "json", "--detailed-exitcode")
+    planned = env.invoke("plan", "--format", "json", "--detailed-exitcode")
     assert planned.code == 2, planned.err  # left: exactly the file's pending work
     changes = [
         (c["action"], c["name"], [(f["field"], f["before"], f["after"]) for f in c["fields"]])
@@ -72,7 +73,7 @@ def test_merge_adopts_the_drift_keeps_pending_work_and_comments_and_is_stable(en
     ]
 
     stamp = (env.cwd / "powerpacks.yaml").stat().st_mtime_ns
-    again = env.run("export", "--merge", "powerpacks.yaml")
+    again = env.invoke("export", "--merge", "powerpacks.yaml")
     assert again.code == 0 and "already up to date" in again.err
     assert (env.cwd / "powerpacks.yaml").read_text() == after
     assert (env.cwd / "powerpacks.yaml").stat().st_mtime_ns == stamp  # not even rewritten
@@ -81,7 +82,7 @@ def test_merge_adopts_the_drift_keeps_pending_work_and_comments_and_is_stable(en
 def test_merge_keeps_windows_line_endings_through_the_cli(env: Env) -> None:
     text = (REPO / "powerpacks.yaml").read_text().replace("\n", "\r\n")
     (env.cwd / "powerpacks.yaml").write_bytes(text.encode())
-    assert env.run("export", "--merge", "powerpacks.yaml").code == 0
+    assert env.invoke("export", "--merge", "powerpacks.yaml").code == 0
     after = (env.cwd / "powerpacks.yaml").read_bytes()
     assert after != text.encode() and b"\r\n" in after
     assert b"\n" not in after.replace(b"\r\n", b"")  # every line ends CRLF, the new ones too
@@ -89,7 +90,7 @@ def test_merge_keeps_windows_line_endings_through_the_cli(env: Env) -> None:
 
 def test_merge_of_a_file_that_is_not_utf8_is_one_clear_error(env: Env) -> None:
     (env.cwd / "powerpacks.yaml").write_bytes(b"version: 1\npowerpacks:\n  caf\xe9: {}\n")
-    result = env.run("export", "--merge", "powerpacks.yaml")
+    result = env.invoke("export", "--merge", "powerpacks.yaml")
     assert result.code == 1 and "Traceback" not in result.err
     assert result.err.startswith("powerpacks.yaml:3:6: not valid UTF-8 (byte 0xe9)")
 
@@ -97,7 +98,7 @@ def test_merge_of_a_file_that_is_not_utf8_is_one_clear_error(env: Env) -> None:
 def test_merge_of_a_bad_manifest_writes_nothing(env: Env) -> None:
     bad = "version: 1\npowerpacks:\n  a: {stiky_sender: true}\n"
     (env.cwd / "powerpacks.yaml").write_text(bad)
-    result = env.run("export", "--merge", "powerpacks.yaml")
+    result = env.invoke("export", "--merge", "powerpacks.yaml")
     assert result.code == 1
     assert "powerpacks.yaml:3:" in result.err and "Traceback" not in result.err
     assert (env.cwd / "powerpacks.yaml").read_text() == bad

@@ -1,4 +1,4 @@
-"""GitHub Actions awareness end to end: the CLI as a subprocess, the sandbox over loopback.
+"""GitHub Actions awareness end to end: the CLI (in process), the sandbox over loopback.
 
 With GITHUB_ACTIONS=true, `plan` appends its Markdown plan to $GITHUB_STEP_SUMMARY and puts a
 `::warning` on the `prune` line for each delete; `validate` (and any command reading a bad manifest)
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.sandbox import Sandbox, build_state, write_state
-from tests.e2e.conftest import APPS, Env, pp
+from tests.support.accounts import APPS, pp
+from tests.support.world import Env
 
 MANIFEST = """\
 # pools of the test account
@@ -52,9 +53,9 @@ def workflow_commands(stderr: str) -> list[str]:
 
 def test_plan_appends_the_markdown_plan_to_the_step_summary(env: Env) -> None:
     (env.cwd / "summary.md").write_text("# earlier step\n")
-    markdown = env.run("plan", "--format", "markdown")  # outside Actions: the same renderer
+    markdown = env.invoke("plan", "--format", "markdown")  # outside Actions: the same renderer
     assert markdown.code == 0 and workflow_commands(markdown.err) == []
-    planned = env.run("plan", "--detailed-exitcode", env=actions(env))
+    planned = env.invoke("plan", "--detailed-exitcode", env=actions(env))
     assert planned.code == 2, planned.err
     assert "Plan: 0 to create, 1 to update, 2 to delete." in planned.out  # stdout stays text
     summary = (env.cwd / "summary.md").read_text()
@@ -63,7 +64,7 @@ def test_plan_appends_the_markdown_plan_to_the_step_summary(env: Env) -> None:
 
 
 def test_each_delete_is_a_warning_on_the_prune_line(env: Env) -> None:
-    planned = env.run("plan", env=actions(env))
+    planned = env.invoke("plan", env=actions(env))
     warnings = workflow_commands(planned.err)
     assert len(warnings) == 2, planned.err  # the update of `kept` is not destructive
     for name, line in zip(["old-a", "old-b"], warnings, strict=True):
@@ -73,7 +74,7 @@ def test_each_delete_is_a_warning_on_the_prune_line(env: Env) -> None:
 
 
 def test_no_annotations_or_summary_outside_actions(env: Env) -> None:
-    planned = env.run("plan", env={"GITHUB_STEP_SUMMARY": str(env.cwd / "summary.md")})
+    planned = env.invoke("plan", env={"GITHUB_STEP_SUMMARY": str(env.cwd / "summary.md")})
     assert planned.code == 0 and workflow_commands(planned.err) == []
     assert not (env.cwd / "summary.md").exists()
 
@@ -89,11 +90,11 @@ powerpacks:
 
 def test_validate_errors_are_annotations_on_their_line_and_column(env: Env) -> None:
     env.write_manifest(BAD, "powerpacks-bad.yaml")
-    plain = env.run_plain("validate", "powerpacks-bad.yaml")
+    plain = env.invoke_plain("validate", "powerpacks-bad.yaml")
     located = [line for line in plain.err.splitlines() if line.startswith("powerpacks-bad.yaml:")]
     assert plain.code == 1 and len(located) == 2 and workflow_commands(plain.err) == []
 
-    checked = env.run_plain("validate", "powerpacks-bad.yaml", env={"GITHUB_ACTIONS": "true"})
+    checked = env.invoke_plain("validate", "powerpacks-bad.yaml", env={"GITHUB_ACTIONS": "true"})
     assert checked.code == 1
     errors = workflow_commands(checked.err)
     assert len(errors) == len(located)  # one annotation per problem, at the same place
@@ -105,7 +106,7 @@ def test_validate_errors_are_annotations_on_their_line_and_column(env: Env) -> N
 
 def test_a_file_name_with_a_comma_stays_one_property(env: Env) -> None:
     env.write_manifest(BAD, "powerpacks,a:b.yaml")
-    checked = env.run_plain("validate", "powerpacks,a:b.yaml", env={"GITHUB_ACTIONS": "true"})
+    checked = env.invoke_plain("validate", "powerpacks,a:b.yaml", env={"GITHUB_ACTIONS": "true"})
     errors = workflow_commands(checked.err)
     assert errors and all(
         e.startswith("::error file=powerpacks%2Ca%3Ab.yaml,line=") for e in errors

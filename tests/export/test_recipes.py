@@ -19,7 +19,7 @@ import requests
 from ruamel.yaml import YAML
 
 from reconciler.sandbox import Sandbox
-from tests.e2e.conftest import Env
+from tests.support.world import Env
 
 REPO = Path(__file__).resolve().parents[2]
 RECIPES = REPO / "examples" / "github"
@@ -143,8 +143,8 @@ def actions_env(env: Env) -> dict[str, str]:
 def test_recipes_run_in_order_against_the_sandbox(env: Env) -> None:
     """PR: validate + plan (changes: exit 2); merge: apply the saved plan; night: no drift."""
     gh = actions_env(env)
-    assert env.run(*command(RECIPES / "plan.yml", "validate"), env=gh).code == 0
-    planned = env.run(*command(RECIPES / "plan.yml", "plan"), env=gh)
+    assert env.invoke(*command(RECIPES / "plan.yml", "validate"), env=gh).code == 0
+    planned = env.invoke(*command(RECIPES / "plan.yml", "plan"), env=gh)
     assert planned.code == 2, planned.err
     assert "|" in planned.out  # the Markdown plan, as the PR comment gets it
     assert (env.cwd / "summary.md").read_text().strip()
@@ -152,35 +152,35 @@ def test_recipes_run_in_order_against_the_sandbox(env: Env) -> None:
     manifest_sha = hashlib.sha256((env.cwd / "powerpacks.yaml").read_bytes()).hexdigest()
     assert saved["manifest"]["sha256"] == manifest_sha  # what apply.yml checks with sha256sum
 
-    applied = env.run(*command(RECIPES / "apply.yml", "apply"), env=gh)
+    applied = env.invoke(*command(RECIPES / "apply.yml", "apply"), env=gh)
     assert applied.code == 0, applied.err
 
-    drift = env.run(*command(RECIPES / "drift.yml", "plan"), env=gh)
+    drift = env.invoke(*command(RECIPES / "drift.yml", "plan"), env=gh)
     assert drift.code == 0, drift.out + drift.err
 
 
 def test_apply_recipe_refuses_a_stale_plan_and_drift_recipe_sees_it(env: Env) -> None:
-    assert env.run(*command(RECIPES / "plan.yml", "plan")).code == 2
+    assert env.invoke(*command(RECIPES / "plan.yml", "plan")).code == 2
     live = {p["name"]: p for p in env.sb.snapshot()["powerpacks"]}
     uuid = live["support"]["uuid"]  # the plan updates it; someone changes it meanwhile
     url = f"{env.sb.url}/v1/Account/{env.sb.auth_id}/Powerpack/{uuid}/"
     auth = (env.sb.auth_id, env.sb.auth_token)
     requests.post(url, json={"local_connect": False}, auth=auth, timeout=10).raise_for_status()
 
-    refused = env.run(*command(RECIPES / "apply.yml", "apply"))
+    refused = env.invoke(*command(RECIPES / "apply.yml", "apply"))
     assert refused.code == 1
     assert "support" in refused.err and "Traceback" not in refused.err
-    assert env.run(*command(RECIPES / "drift.yml", "plan")).code == 2
+    assert env.invoke(*command(RECIPES / "drift.yml", "plan")).code == 2
 
 
 def test_with_a_base_the_pr_comment_shows_the_change_and_the_drift_apart(env: Env) -> None:
     """The target branch's manifest as BASE: what the PR changes vs what drifted live."""
     manifest = (env.cwd / "powerpacks.yaml").read_text()
     (env.cwd / "base.yaml").write_text(manifest)  # the PR changes nothing: all of it is drift
-    planned = env.run(*command(RECIPES / "plan.yml", "plan", "--base base.yaml"))
+    planned = env.invoke(*command(RECIPES / "plan.yml", "plan", "--base base.yaml"))
     assert planned.code == 2, planned.err
     assert "Drift on the live account" in planned.out and "### This change" not in planned.out
     saved = json.loads((env.cwd / "plan.json").read_text())
     assert {f["origin"] for c in saved["changes"] for f in c["fields"]} == {"drift"}
-    applied = env.run(*command(RECIPES / "apply.yml", "apply", "--base base.yaml"))
+    applied = env.invoke(*command(RECIPES / "apply.yml", "apply", "--base base.yaml"))
     assert applied.code == 0, applied.err

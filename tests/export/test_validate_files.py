@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 from ruamel.yaml import YAML
+
+from tests.support.cli import Run, invoke
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = "version: 1\npowerpacks:\n  a: {sticky_sender: true}\n  b:\n"
@@ -22,12 +22,10 @@ BAD_1 = "version: 1\npowerpacks:\n  a: {stiky_sender: true}\n"
 BAD_2 = "version: 1\npowerpacks:\n  a: {local_connect: 1, sticky_sender: x}\n"
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(cwd: Path, *args: str) -> Run:
+    """The CLI in this process, in `cwd`, without PLIVO_*/GITHUB_* (validate makes no call)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "GITHUB_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    return invoke(cwd, env, *args, timeout=60)
 
 
 def write(folder: Path, **files: str) -> None:
@@ -38,8 +36,8 @@ def write(folder: Path, **files: str) -> None:
 def test_several_valid_files(tmp_path: Path) -> None:
     write(tmp_path, powerpacks=GOOD, other=GOOD)
     r = run(tmp_path, "validate", "powerpacks.yaml", "other.yaml")
-    assert (r.returncode, r.stderr) == (0, "")
-    assert r.stdout.splitlines() == [
+    assert (r.code, r.err) == (0, "")
+    assert r.out.splitlines() == [
         "powerpacks.yaml: valid: 2 Powerpacks, prune off",
         "other.yaml: valid: 2 Powerpacks, prune off",
     ]
@@ -48,9 +46,9 @@ def test_several_valid_files(tmp_path: Path) -> None:
 def test_every_problem_of_every_file_then_exit_1(tmp_path: Path) -> None:
     write(tmp_path, one=BAD_1, good=GOOD, two=BAD_2)
     r = run(tmp_path, "validate", "one.yaml", "good.yaml", "two.yaml", "missing.yaml")
-    assert r.returncode == 1
-    assert r.stdout == "good.yaml: valid: 2 Powerpacks, prune off\n"  # the good one still checked
-    lines = r.stderr.splitlines()
+    assert r.code == 1
+    assert r.out == "good.yaml: valid: 2 Powerpacks, prune off\n"  # the good one still checked
+    lines = r.err.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == [
         "missing.yaml",
         "one.yaml",
@@ -60,28 +58,25 @@ def test_every_problem_of_every_file_then_exit_1(tmp_path: Path) -> None:
     assert lines[0].startswith("missing.yaml:1:1: cannot read the file")
     assert re.match(r"one\.yaml:3:\d+: powerpacks\.a\.stiky_sender: unknown key", lines[1])
     assert lines[-1] == "Error: 4 problems in 3 manifests"
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in r.err
 
 
 def test_dash_f_still_works_alone_and_with_more_files(tmp_path: Path) -> None:
     write(tmp_path, a=GOOD, b=BAD_1)
     assert (
-        run(tmp_path, "validate", "-f", "a.yaml").stdout
-        == "a.yaml: valid: 2 Powerpacks, prune off\n"
+        run(tmp_path, "validate", "-f", "a.yaml").out == "a.yaml: valid: 2 Powerpacks, prune off\n"
     )
     r = run(tmp_path, "validate", "-f", "a.yaml", "b.yaml")  # the hook's former `validate -f`
-    assert r.returncode == 1 and r.stdout.startswith("a.yaml: valid")
-    assert r.stderr.startswith("b.yaml:3:") and r.stderr.endswith(
-        "Error: 1 problem in the manifest\n"
-    )
+    assert r.code == 1 and r.out.startswith("a.yaml: valid")
+    assert r.err.startswith("b.yaml:3:") and r.err.endswith("Error: 1 problem in the manifest\n")
     r = run(tmp_path, "validate", "-f", "a.yaml", "a.yaml")  # a file given twice is checked once
-    assert r.stdout.count("a.yaml: valid") == 1
+    assert r.out.count("a.yaml: valid") == 1
 
 
 def test_no_file_means_powerpacks_yaml(tmp_path: Path) -> None:
     write(tmp_path, powerpacks=BAD_2)
     r = run(tmp_path, "validate")
-    assert r.returncode == 1 and r.stderr.startswith("powerpacks.yaml:3:")
+    assert r.code == 1 and r.err.startswith("powerpacks.yaml:3:")
 
 
 def test_pre_commit_runs_the_hook_on_every_staged_manifest(tmp_path: Path) -> None:
@@ -97,6 +92,6 @@ def test_pre_commit_runs_the_hook_on_every_staged_manifest(tmp_path: Path) -> No
     staged = ["powerpacks.yaml", "other.yaml", "deploy/powerpacks-prod.yaml", "README.md"]
     files = [f for f in staged if re.search(hook["files"], f)]
     assert files == ["powerpacks.yaml", "deploy/powerpacks-prod.yaml"]
-    assert run(tmp_path, *entry[1:], *files).returncode == 0
+    assert run(tmp_path, *entry[1:], *files).code == 0
     r = run(tmp_path, *entry[1:], *files, "other.yaml")  # a bad file in the commit fails it
-    assert r.returncode == 1 and r.stderr.startswith("other.yaml:3:")
+    assert r.code == 1 and r.err.startswith("other.yaml:3:")

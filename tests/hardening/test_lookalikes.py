@@ -20,10 +20,8 @@ from reconciler.core.identity import show_name, skeleton
 from reconciler.core.models import DesiredPowerpack, LivePowerpack, LiveState, Manifest
 from reconciler.core.planner import plan
 from reconciler.errors import PlanError
-from tests.e2e.conftest import pp
-from tests.reliability.conftest import World
-
-from .conftest import start
+from tests.support.accounts import pp
+from tests.support.world import World, world_at
 
 # live look-alike -> the plain name the manifest has
 PAIRS = {
@@ -66,14 +64,14 @@ def manifest_text(prune: bool = True) -> str:
 
 @pytest.fixture(scope="module")
 def lookalike_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = start(tmp_path_factory.mktemp("lookalikes"), [pp(n) for n in PAIRS])
+    w = world_at(tmp_path_factory.mktemp("lookalikes"), [pp(n) for n in PAIRS])
     yield w
     w.sb.stop()
 
 
 def assert_refused_naming_each_pair(w: World, *args: str) -> str:
     w.sb.clear_journal()
-    r = w.run(*args)
+    r = w.invoke(*args)
     assert r.code == 1, (args, r.code, r.out[-1500:], r.err[-1500:])
     assert "Traceback" not in r.err
     assert "refusing to delete and re-create look-alike Powerpacks" in r.err, r.err
@@ -119,7 +117,7 @@ def test_targeting_one_half_of_the_pair_is_refused_too(lookalike_world, live: st
     target = live if half == "delete" else PAIRS[live]
     w.sb.clear_journal()
     for args in (["plan", "--target", target, "--out", "t.json"],):
-        r = w.run(*args)
+        r = w.invoke(*args)
         assert r.code == 1, (r.out, r.err)
         assert "look-alike" in r.err and "renamed_from" in r.err
         assert not (w.cwd / "t.json").exists()
@@ -130,7 +128,7 @@ def test_targeting_one_half_of_the_pair_is_refused_too(lookalike_world, live: st
 def test_without_prune_the_plan_shows_the_look_alike_escaped(lookalike_world, fmt: str) -> None:
     w = lookalike_world
     w.write(manifest_text(prune=False))
-    r = w.run("plan", "--format", fmt)
+    r = w.invoke("plan", "--format", fmt)
     assert r.code == 0, r.err
     text = " ".join(r.out.split())  # the text renderer wraps long warnings
     for live, plain in PAIRS.items():
@@ -167,9 +165,9 @@ def test_the_planner_pairs_each_look_alike(live: str, plain: str) -> None:
 
 def test_apply_reports_names_escaped(tmp_path: Path) -> None:
     """Apply's own lines (applied, failed, already applied) escape a hazardous name as well."""
-    w = start(tmp_path, [pp("ops\u200b")])
+    w = world_at(tmp_path, [pp("ops\u200b")])
     w.write('version: 1\npowerpacks:\n  "ops\\u200b": {sticky_sender: false}\n')
-    r = w.run("apply", "--auto-approve")
+    r = w.invoke("apply", "--auto-approve")
     assert r.code == 0, r.err
     assert "ops\u200b" not in r.out + r.err
     assert '"ops\\u200b"' in r.err

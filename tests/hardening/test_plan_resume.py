@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import World
 from tests.support.plans import LIVE, MANIFEST, POOL_LIVE, POOL_RENTED, pool_plan, saved_plan
-
-from .conftest import start
+from tests.support.world import World, world_at
 
 APPLY = ("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete", "--allow-mass-change")
 
@@ -41,10 +39,10 @@ POOLS_AFTER = {
 
 def make(base: Path, which: str, **options) -> World:
     if which == "main":
-        w = start(base, LIVE, **options)
+        w = world_at(base, LIVE, **options)
         saved_plan(w)
     else:
-        w = start(base, POOL_LIVE, POOL_RENTED, **options)
+        w = world_at(base, POOL_LIVE, POOL_RENTED, **options)
         pool_plan(w, "plan.json")
     return w
 
@@ -52,7 +50,9 @@ def make(base: Path, which: str, **options) -> World:
 def converged(w: World, which: str) -> None:
     if which == "main":
         w.write(MANIFEST)
-        assert w.run("plan", "--detailed-exitcode").code == 0, "a plan after it still has changes"
+        assert w.invoke("plan", "--detailed-exitcode").code == 0, (
+            "a plan after it still has changes"
+        )
         assert sorted(w.names()) == ["m-00", "m-01", "new-0", "renamed-2"]
         assert all(n == 1 for n in w.names().values())
     else:
@@ -88,7 +88,7 @@ def test_sigkill_part_way_then_the_same_saved_plan_finishes(tmp_path: Path, whic
         w = make(tmp_path / f"{which}{i}", which, latency_ms=25)
         seen = kill_after(w, k)
         killed_mid += seen < TOTAL[which]
-        again = w.run(*APPLY)
+        again = w.invoke(*APPLY)
         assert again.code == 0, again.err[-3000:]
         assert "stale" not in again.err
         assert "Traceback" not in again.err
@@ -110,13 +110,13 @@ def test_a_partial_apply_then_the_same_saved_plan_finishes(
 ) -> None:
     w = make(tmp_path, which)
     w.sb.set_faults([fault])
-    first = w.run(*APPLY)
+    first = w.invoke(*APPLY)
     assert "Traceback" not in first.err
     w.sb.set_faults([])
     runs = 0
     while True:  # an ambiguous write stops a run (it may have landed): the next one goes on
         runs += 1
-        again = w.run(*APPLY)
+        again = w.invoke(*APPLY)
         assert "stale" not in again.err, again.err
         if again.code == 0:
             break
@@ -130,9 +130,9 @@ def test_a_saved_plan_applied_twice_is_already_applied_with_no_write(
     tmp_path: Path, which: str
 ) -> None:
     w = make(tmp_path, which)
-    assert w.run(*APPLY).code == 0
+    assert w.invoke(*APPLY).code == 0
     w.sb.clear_journal()
-    again = w.run(*APPLY)
+    again = w.invoke(*APPLY)
     assert again.code == 0, again.err
     assert w.writes() == []
     doc = json.loads((w.cwd / "plan.json").read_text())

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from reconciler.core.models import fingerprint
-from tests.reliability.conftest import World
 from tests.support.plans import (
     LIVE,
     POOL_LIVE,
@@ -32,8 +31,7 @@ from tests.support.plans import (
     saved_plan,
     write_doc,
 )
-
-from .conftest import start
+from tests.support.world import World, world_at
 
 Doc = dict[str, Any]
 
@@ -41,7 +39,7 @@ Doc = dict[str, Any]
 @pytest.fixture(scope="module")
 def main_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Doc]]:
     """A sandbox and a real saved plan of it: 3 updates (one a rename), 1 create, 2 deletes."""
-    w = start(tmp_path_factory.mktemp("tamper-main"), LIVE)
+    w = world_at(tmp_path_factory.mktemp("tamper-main"), LIVE)
     doc = saved_plan(w)
     yield w, doc
     w.sb.stop()
@@ -51,7 +49,7 @@ def main_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World
 def pool_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Doc]]:
     """A sandbox with pools and a real saved plan of member changes: an add, a move, a service
     change and a removal."""
-    w = start(tmp_path_factory.mktemp("tamper-pools"), POOL_LIVE, POOL_RENTED)
+    w = world_at(tmp_path_factory.mktemp("tamper-pools"), POOL_LIVE, POOL_RENTED)
     doc = pool_plan(w)
     yield w, doc
     w.sb.stop()
@@ -381,15 +379,15 @@ def test_a_tampered_plan_is_refused_whole_with_no_write(main_world, case: str) -
 def test_the_untampered_plans_apply(tmp_path: Path) -> None:
     """The control: the same plans, untouched, apply and converge (the refusals above are the
     tampering's doing, not the harness's)."""
-    w = start(tmp_path / "main", LIVE)
+    w = world_at(tmp_path / "main", LIVE)
     saved_plan(w)
-    r = w.run("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
+    r = w.invoke("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
     assert r.code == 0, r.err
     assert sorted(w.names()) == ["m-00", "m-01", "new-0", "renamed-2"]
     w.sb.stop()
-    p = start(tmp_path / "pools", POOL_LIVE, POOL_RENTED)
+    p = world_at(tmp_path / "pools", POOL_LIVE, POOL_RENTED)
     pool_plan(p)
-    r = p.run("apply", "--plan", "pool-plan.json", "--auto-approve")
+    r = p.invoke("apply", "--plan", "pool-plan.json", "--auto-approve")
     assert r.code == 0, r.err
     members = {x["name"]: x["number_pool"]["numbers"] for x in p.sb.snapshot()["powerpacks"]}
     assert sorted((m["number"], m["service"]) for m in members["m-10"]) == [
@@ -801,7 +799,7 @@ class _Cli:
         for which in docs:
             w = self.world(which)
             write_doc(w, docs[which], "plan.json")
-            r = w.run(
+            r = w.invoke(
                 "apply",
                 "--plan",
                 "plan.json",
@@ -816,7 +814,7 @@ class _Cli:
     def world(self, which: str) -> World:
         self.n += 1
         live, rented = (LIVE, None) if which == "main" else (POOL_LIVE, POOL_RENTED)
-        return start(self.base / f"f{self.n}", live, rented)
+        return world_at(self.base / f"f{self.n}", live, rented)
 
 
 @pytest.fixture(scope="module")
@@ -830,7 +828,7 @@ def _apply_tampered(cli: _Cli, which: str, op: str, tampered: Doc) -> None:
     try:
         path = w.cwd / "tampered.json"
         path.write_text(_text(op, tampered), encoding="utf-8")
-        r = w.run(
+        r = w.invoke(
             "apply", "--plan", str(path), "--auto-approve", "--allow-delete", "--allow-mass-change"
         )
         assert "Traceback" not in r.err, r.err

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reconciler.secrets import Redactor, token_problem
-from tests.reliability.conftest import AUTH_ID, cli_env, run_cli
+from tests.support.accounts import AUTH_ID
+from tests.support.cli import cli_env, invoke
 from tests.support.servers import EchoApi
 
 TOKENS = {
@@ -148,7 +149,7 @@ def test_no_piece_of_the_token_in_any_output(echo_api, tmp_path: Path, case: str
     (tmp_path / "powerpacks.yaml").write_text(MANIFEST)
     env = cli_env(api.url, token=token, POWERPACKS_TIMEOUT="0.5")
     for verbose in ([], ["-v"], ["-vv"]):
-        r = run_cli(tmp_path, env, "plan", "--out", "p.json", *verbose, timeout=60)
+        r = invoke(tmp_path, env, "plan", "--out", "p.json", *verbose, timeout=60)
         text = r.out + r.err
         assert r.code == 1, (case, r.code, text[-1500:])
         assert "Traceback" not in text, text
@@ -164,7 +165,7 @@ def test_no_piece_of_the_token_in_any_output(echo_api, tmp_path: Path, case: str
 def test_a_short_token_is_one_clear_message_and_masks_nothing(tmp_path: Path, token: str):
     (tmp_path / "powerpacks.yaml").write_text("version: 1\npowerpacks:\n  xx-max: {}\n")
     for args in (["plan"], ["apply", "--auto-approve"], ["export"], ["plan", "-vv"]):
-        r = run_cli(tmp_path, cli_env("http://127.0.0.1:9", token=token), *args)
+        r = invoke(tmp_path, cli_env("http://127.0.0.1:9", token=token), *args)
         assert r.code == 1
         assert "Traceback" not in r.err
         assert r.err.strip().splitlines() == [r.err.strip().splitlines()[-1]], r.err
@@ -193,7 +194,7 @@ def test_a_token_a_header_cannot_carry_is_one_clear_message(tmp_path: Path, toke
     for args in (["plan"], ["apply", "--auto-approve"], ["export", "-vv"]):
         try:
             env = cli_env("http://127.0.0.1:9", token=token)
-            r = run_cli(tmp_path, env, *args)
+            r = invoke(tmp_path, env, *args)
         except UnicodeEncodeError:  # a lone surrogate can't even be put in the environment
             return
         assert r.code == 1, r.err

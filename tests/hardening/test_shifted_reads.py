@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import Run, cli_env, run_cli
+from tests.support.cli import Run, cli_env, invoke
 from tests.support.servers import MovingApi
 
 COUNT = 45
@@ -93,7 +93,7 @@ def moving() -> Iterator[Callable[..., MovingApi]]:
 
 def run(api: MovingApi, tmp_path: Path, *args: str) -> Run:
     (tmp_path / "powerpacks.yaml").write_text(MANIFEST, encoding="utf-8")
-    return run_cli(tmp_path, cli_env(api.url), *args, timeout=120)
+    return invoke(tmp_path, cli_env(api.url), *args, timeout=120)
 
 
 def check_plan(api: MovingApi, plan: dict[str, Any]) -> None:
@@ -172,7 +172,7 @@ def test_a_list_read_with_attempts_reads_again_when_it_moved(moving) -> None:
     """client.list_all(attempts=N), as apply's lookup of an ambiguous create uses it: a list
     that moved under the first read (pages repeating an object) is read again, whole."""
     from reconciler.api.client import PlivoClient
-    from tests.reliability.conftest import AUTH_ID, TOKEN
+    from tests.support.accounts import AUTH_ID, TOKEN
 
     api = moving(once(shift(25, 0)))  # everything shifts right: page 2 repeats page 1's last
     with PlivoClient(api.url, AUTH_ID, TOKEN, backoff=(0.01, 0.01)) as client:

@@ -21,14 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import (
-    World,
-    account,
-    cli_command,
-    cli_env,
-    manifest_text,
-)
 from tests.support import servers as S
+from tests.support.accounts import account, manifest_text
+from tests.support.cli import cli_command, cli_env
+from tests.support.world import World
 
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SIGNALS = [signal.SIGINT, signal.SIGTERM]

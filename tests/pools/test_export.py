@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.pools.conftest import code, fixed, pp, tollfree
+from tests.support.accounts import code, fixed, pp, tollfree
 
 L1, L2, L3, L4, L5 = (f"1415555010{i}" for i in range(1, 6))
 T1, T2 = "18885550201", "18885550202"
@@ -35,7 +35,7 @@ def full_account(world: Any, **options: Any) -> Any:
 
 def test_export_writes_every_pool_sorted_and_plans_to_nothing(world: Any) -> None:
     env = full_account(world)
-    result = env.run("export", "-o", "exported.yaml")
+    result = env.invoke("export", "-o", "exported.yaml")
     assert result.code == 0, result.err
     text = (env.cwd / "exported.yaml").read_text()
     body = text.split("powerpacks:\n", 1)[1]
@@ -48,11 +48,11 @@ def test_export_writes_every_pool_sorted_and_plans_to_nothing(world: Any) -> Non
         assert line in body, body
     assert body.index("  a:") < body.index("  b:") < body.index("  c:")
     env.sb.clear_journal()
-    planned = env.run("plan", "-f", "exported.yaml", "--detailed-exitcode")
+    planned = env.invoke("plan", "-f", "exported.yaml", "--detailed-exitcode")
     assert planned.code == 0, planned.out + planned.err
     assert "No changes." in planned.out
     assert not any(r.startswith("Number/") for r in env.reads_named())  # every member is held
-    assert env.run("apply", "-f", "exported.yaml", "--auto-approve").code == 0
+    assert env.invoke("apply", "-f", "exported.yaml", "--auto-approve").code == 0
     assert env.writes_named() == []
 
 
@@ -80,12 +80,12 @@ powerpacks:
 def test_merge_keeps_every_line_when_members_are_unchanged(world: Any) -> None:
     env = full_account(world)
     env.write_manifest(COMMENTED)
-    result = env.run("export", "--merge", "powerpacks.yaml")
+    result = env.invoke("export", "--merge", "powerpacks.yaml")
     assert result.code == 0, result.err
     after = (env.cwd / "powerpacks.yaml").read_text()
     assert after.startswith(COMMENTED)  # not one byte of the file changed (c is added after)
     assert after[len(COMMENTED) :].lstrip("\n").startswith("  c:\n")
-    assert env.run("plan", "--detailed-exitcode").code == 0
+    assert env.invoke("plan", "--detailed-exitcode").code == 0
 
 
 def changed_lines(before: str, after: str) -> list[str]:
@@ -120,10 +120,12 @@ def test_merge_rewrites_only_the_member_lists_that_changed(
 ) -> None:
     env = full_account(world)
     env.write_manifest("version: 1\npowerpacks:\n" + drift, "drift.yaml")
-    assert env.run("apply", "-f", "drift.yaml", "--auto-approve").code == 0
+    assert env.invoke("apply", "-f", "drift.yaml", "--auto-approve").code == 0
     env.write_manifest(COMMENTED)
-    assert env.run("plan", "--detailed-exitcode").code != 0  # the file no longer says what's live
-    result = env.run("export", "--merge", "powerpacks.yaml")
+    assert (
+        env.invoke("plan", "--detailed-exitcode").code != 0
+    )  # the file no longer says what's live
+    result = env.invoke("export", "--merge", "powerpacks.yaml")
     assert result.code == 0, result.err
     after = (env.cwd / "powerpacks.yaml").read_text()
     mine = after.split("\n  c:\n")[0] + "\n"  # c is the merge's addition at the end
@@ -134,7 +136,7 @@ def test_merge_rewrites_only_the_member_lists_that_changed(
     assert touched == expected, changed_lines(COMMENTED, mine)
     kept = [ln for ln in COMMENTED.splitlines() if ln and list_of(COMMENTED, ln) not in expected]
     assert [ln for ln in mine.splitlines() if ln in kept] == kept  # in the same order
-    assert env.run("plan", "--detailed-exitcode").code == 0
+    assert env.invoke("plan", "--detailed-exitcode").code == 0
 
 
 def list_of(text: str, line: str) -> str:
@@ -157,7 +159,7 @@ def test_merge_then_plan_shows_only_pending_work(world: Any) -> None:
     env = full_account(world)
     mine = COMMENTED.replace(f'      - "{L3}"          # third\n', "")
     env.write_manifest(mine + f'\n  fresh:   # pending\n    numbers: ["{L3}", "{L5}"]\n')
-    result = env.run("export", "--merge", "powerpacks.yaml")
+    result = env.invoke("export", "--merge", "powerpacks.yaml")
     assert result.code == 0, result.err
     assert "kept the file's pending work (plan shows it): create fresh" in result.err
     after = (env.cwd / "powerpacks.yaml").read_text()
@@ -176,7 +178,7 @@ def test_merge_of_a_file_whose_pending_create_takes_from_an_unnamed_pool(world: 
     """z is not in the file: the merge adds it, without the number the pending create takes."""
     env = world([pp("z", numbers=[L1, L2])])
     env.write_manifest(f'version: 1\npowerpacks:\n  fresh:\n    numbers: ["{L1}"]\n')
-    result = env.run("export", "--merge", "powerpacks.yaml")
+    result = env.invoke("export", "--merge", "powerpacks.yaml")
     assert result.code == 0, result.err
     after = (env.cwd / "powerpacks.yaml").read_text()
     assert f'numbers: ["{L2}"]' in after and after.count(L1) == 1
@@ -209,7 +211,7 @@ def test_export_reads_every_pool_once(world: Any) -> None:
         [pp(f"p{i}", numbers=[f"1312555{i:02d}{j:02d}" for j in range(i * 11)]) for i in range(3)]
     )
     env.sb.clear_journal()
-    assert env.run("export").code == 0
+    assert env.invoke("export").code == 0
     reads = [r for r in env.reads_named() if "/" in r]  # p2 has 22 numbers: two pages
     assert sorted(reads) == [
         "p0/Number",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.pools.conftest import code, fixed, mobile, pp
+from tests.support.accounts import code, fixed, mobile, pp
 
 HEAD = "version: 1\npowerpacks:\n"
 US_L, US_T, CA_L, CA_M = "14155550101", "18885550201", "16045550102", "16045550101"
@@ -42,7 +42,7 @@ powerpacks:
          "CA SMS: longcode first, but the pool holds no CA long code for SMS: no member serves "
          "CA SMS"),
     ]  # fmt: skip
-    text = env.run("plan").out
+    text = env.invoke("plan").out
     assert "      senders:\n        US SMS  longcode (was tollfree)\n" in text
     assert "! US SMS: shortcode first, but the pool holds no US short code:" in text
     assert "US MMS  nothing (was tollfree)" in text
@@ -84,7 +84,7 @@ def test_impact_is_shown_when_nothing_changes(world: Any) -> None:
         HEAD + "  a:\n    number_priority:\n      US: {SMS: [shortcode, tollfree, longcode]}\n"
         f'    numbers: ["{US_L}"]\n    tollfree: []\n    shortcodes: ["444111"]\n'
     )
-    result = env.run("plan", "--detailed-exitcode")
+    result = env.invoke("plan", "--detailed-exitcode")
     assert result.code == 0
     assert "  = no change to a\n      senders:\n        US SMS  shortcode\n" in result.out
     _, plan = env.plan_json()
@@ -102,7 +102,7 @@ def test_no_impact_when_a_kind_of_the_pool_is_not_known(world: Any) -> None:
     result, plan = env.plan_json()
     assert result.code == 0, result.err
     assert "a" not in plan["sender_impact"]
-    assert "senders:" not in env.run("plan").out
+    assert "senders:" not in env.invoke("plan").out
 
 
 def test_a_new_powerpacks_impact_uses_the_countries_of_the_numbers_it_gets(world: Any) -> None:

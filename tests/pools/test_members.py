@@ -12,17 +12,8 @@ import json
 import re
 from typing import Any
 
-from tests.pools.conftest import (
-    change,
-    code,
-    field_of,
-    fixed,
-    mms,
-    planned_named,
-    pp,
-    sms,
-    tollfree,
-)
+from tests.support.accounts import code, fixed, mms, pp, sms, tollfree
+from tests.support.pools import change, field_of, planned_named
 
 L1, L2, L3, L4, L5 = (f"1415555010{i}" for i in range(1, 6))
 X1, X2, X3 = "14155550191", "14155550192", "14155550193"  # not rented by the account
@@ -80,7 +71,7 @@ def test_a_rented_number_in_no_pool_is_added_after_every_other_pool_is_read(worl
     assert planned_named(env, a) == [add("a", L5)]
     assert [r["step"] for r in a["requests"]] == ["add"]
     assert a["moves"] == []
-    assert f"+ {L5} (sms)\n" in env.run("plan").out
+    assert f"+ {L5} (sms)\n" in env.invoke("plan").out
 
     env.sb.clear_journal()
     result = env.apply()
@@ -138,7 +129,7 @@ def test_numbers_the_account_does_not_rent_are_plan_errors_at_their_place(world:
     env.write_manifest(UNRENTED)
     for args in (("plan",), ("apply", "--auto-approve")):
         env.sb.clear_journal()
-        result = env.run(*args)
+        result = env.invoke(*args)
         assert result.code == 1, result.out + result.err
         assert problems(result.err) == [
             f"powerpacks.yaml:6:9: powerpacks.a.numbers: {X1} {NOT_RENTED}",
@@ -156,7 +147,7 @@ def test_numbers_the_account_does_not_rent_are_plan_errors_at_their_place(world:
 def test_unrented_numbers_beside_a_rented_free_one_are_still_each_located(world: Any) -> None:
     env = world([pp("a", numbers=[L1, T1]), pp("b"), pp("c")], numbers=[fixed(L5)])
     env.write_manifest(UNRENTED.replace(f'numbers: ["{X3}"]', f'numbers: ["{X3}", "{L5}"]'))
-    result = env.run("apply", "--auto-approve")
+    result = env.invoke("apply", "--auto-approve")
     assert result.code == 1
     assert len(problems(result.err)) == 4, result.err
     assert all(NOT_RENTED in p for p in problems(result.err))
@@ -175,7 +166,7 @@ powerpacks:
     numbers: ["{L1}", "{T1}", "{TX}", "{T2}"]
     tollfree: ["{L5}", "{L2}"]
 """)
-    result = env.run("plan")
+    result = env.invoke("plan")
     assert result.code == 1
     under_tollfree = "not a long code: list it under `tollfree`"
     under_numbers = "not a toll-free number: list it under `numbers`"
@@ -191,7 +182,7 @@ powerpacks:
         f"powerpacks.yaml:5:31: powerpacks.a.tollfree: {L2} is a long code (in the pool of b), "
         f"{under_numbers}",
     ], result.err
-    assert env.run("apply", "--auto-approve").code == 1
+    assert env.invoke("apply", "--auto-approve").code == 1
     assert env.writes_named() == []
 
 
@@ -202,7 +193,7 @@ def test_short_codes_declared_and_held_are_kept(world: Any) -> None:
     env = world([pp("a", shortcodes=[code("444111"), code("555111", "CA")])])
     env.write_manifest(HEAD + '  a:\n    shortcodes: ["444111", "555111"]\n')
     env.sb.clear_journal()
-    result = env.run("plan", "--detailed-exitcode")
+    result = env.invoke("plan", "--detailed-exitcode")
     assert result.code == 0, result.out + result.err
     assert "No changes." in result.out
     assert env.reads_named() == ["Powerpack", "a/Shortcode"]
@@ -219,7 +210,7 @@ def test_an_undeclared_short_code_of_a_managed_pool_is_unlinked_never_unrented(w
     ]
     assert planned_named(env, a) == [remove("a", "444111", "Shortcode")]
     assert [r["step"] for r in a["requests"]] == ["remove"]
-    assert "- 444111 (unlinked; Plivo keeps it in the account)" in env.run("plan").out
+    assert "- 444111 (unlinked; Plivo keeps it in the account)" in env.invoke("plan").out
     assert applied(env) == [remove("a", "444111", "Shortcode")]
     assert env.pools()["a"] == {"numbers": {L1: "sms"}, "tollfree": [], "shortcodes": ["555111"]}
     assert env.converged()
@@ -232,7 +223,7 @@ def test_a_declared_short_code_the_pool_lacks_is_a_plan_error(world: Any) -> Non
         HEAD + '  a:\n    shortcodes: ["444111", "444999"]\n'
         '  b:\n    shortcodes: []\n  c:\n    shortcodes: ["444222"]\n'
     )
-    result = env.run("apply", "--auto-approve")
+    result = env.invoke("apply", "--auto-approve")
     assert result.code == 1
     lacks = "short codes are provisioned by Plivo, and this tool can only keep or unlink them"
     assert problems(result.err) == [
@@ -258,7 +249,7 @@ def test_numbers_empty_removes_every_long_code_and_leaves_the_other_kinds(world:
     a = change(plan, "a")
     assert a["fields"] == [{"field": "numbers", "before": [sms(L1), mms(L2)], "after": []}]
     assert planned_named(env, a) == [remove("a", L1), remove("a", L2)]
-    text = env.run("plan").out
+    text = env.invoke("plan").out
     assert f"- {L1} (sms, stays rented)" in text and f"- {L2} (mms, stays rented)" in text
     assert applied(env) == [remove("a", L1), remove("a", L2)]
     assert env.pools()["a"] == {"numbers": {}, "tollfree": [T1], "shortcodes": ["444111"]}
@@ -313,7 +304,7 @@ def test_a_service_change_is_a_removal_then_an_add(world: Any) -> None:
         add("a", L2, "sms"),
     ]
     assert {r["step"] for r in a["requests"]} == {"service"}
-    text = env.run("plan").out
+    text = env.invoke("plan").out
     assert f"~ {L1} service sms -> mms" in text and f"~ {L2} service mms -> sms" in text
     assert applied(env) == [
         remove("a", L1),
@@ -428,7 +419,7 @@ def test_dry_run_lists_every_request_in_the_order_apply_sends_them(world: Any) -
         f'  b:\n    numbers: ["{L1}"]\n  fresh:\n    numbers: ["{L3}"]\n'
     )
     env.sb.clear_journal()
-    result = env.run("apply", "--dry-run")
+    result = env.invoke("apply", "--dry-run")
     assert result.code == 0, result.err
     assert env.writes_named() == []
     shown = result.out.split("Requests apply would send (dry run, nothing sent):\n")[1]

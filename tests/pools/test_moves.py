@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.pools.conftest import change, code, field_of, fixed, planned_named, pp, sms, tollfree
+from tests.support.accounts import code, fixed, pp, sms, tollfree
+from tests.support.pools import change, field_of, planned_named
 
 L1, L2, L3, L4, L5 = (f"1415555010{i}" for i in range(1, 6))
 T1, T2 = "18885550201", "18885550202"
@@ -59,7 +60,7 @@ def test_move_from_a_managed_source(world: Any) -> None:
     assert field_of(a, "numbers") is None  # a's pool, but for the move, is as declared
     assert [(m["number"], m["destination"]) for m in a["moves"]] == [(L1, "b")]
     assert planned_named(env, a) == [("POST", "pp:a", {"sticky_sender": False})]  # none of L1
-    text = env.run("plan").out
+    text = env.invoke("plan").out
     assert f"+ {L1} (sms, moved from a)" in text
     assert f"- {L1} (moved to b)" in text
     assert "stays rented" not in text  # a move is no removal
@@ -94,7 +95,7 @@ def test_move_from_a_source_that_manages_only_tollfree(world: Any) -> None:
     b = change(plan, "b")
     assert b["moves"][0]["source"] == "a"
     assert planned_named(env, b) == move_writes(L1, "a", "b")
-    assert f"+ {L1} (sms, moved from a)" in env.run("plan").out
+    assert f"+ {L1} (sms, moved from a)" in env.invoke("plan").out
     assert applied(env) == move_writes(L1, "a", "b")
     assert env.pools()["a"] == {"numbers": {L2: "sms"}, "tollfree": [T1], "shortcodes": []}
     assert env.converged()
@@ -113,7 +114,7 @@ def test_move_from_a_source_that_manages_no_number_kind(world: Any) -> None:
     assert sorted(reads[1:3]) == ["a/Shortcode", "b/Number"]
     assert reads[3:] == [f"Number/{L1}", "a/Number"]
     assert planned_named(env, change(plan, "b")) == move_writes(L1, "a", "b")
-    assert f"+ {L1} (sms, moved from a)" in env.run("plan").out
+    assert f"+ {L1} (sms, moved from a)" in env.invoke("plan").out
     assert applied(env) == move_writes(L1, "a", "b")
     assert env.pools()["a"] == {"numbers": {L2: "sms"}, "tollfree": [], "shortcodes": ["444111"]}
     assert env.converged()
@@ -128,7 +129,7 @@ def test_move_from_a_source_absent_from_the_file(world: Any) -> None:
     assert plan["summary"]["not_managed"] == 1
     b = change(plan, "b")
     assert [(m["source"], m["source_pool"]) for m in b["moves"]] == [("c", env.pool_uuid("c"))]
-    assert f"+ {L1} (sms, moved from c)" in env.run("plan").out
+    assert f"+ {L1} (sms, moved from c)" in env.invoke("plan").out
     assert applied(env) == move_writes(L1, "c", "b")
     assert env.pools()["c"] == {"numbers": {L2: "sms"}, "tollfree": [], "shortcodes": ["444111"]}
     assert env.converged()
@@ -147,7 +148,7 @@ def test_move_from_a_source_being_pruned(world: Any) -> None:
     c = change(plan, "c")
     assert planned_named(env, c) == [("DELETE", "pp:c", {"unrent_numbers": False})]
     assert [(m["number"], m["destination"]) for m in c["moves"]] == [(L1, "b")]
-    text = env.run("plan").out
+    text = env.invoke("plan").out
     assert f"+ {L1} (sms, moved from c)" in text
     assert f"- {L1} (moved to b)" in text
 
@@ -192,7 +193,7 @@ def test_move_into_a_powerpack_being_created(world: Any) -> None:
         "after": [sms(L1), sms(L2)],
     }
     assert field_of(fresh, "tollfree") == {"field": "tollfree", "before": [], "after": [T1]}
-    text = env.run("plan").out
+    text = env.invoke("plan").out
     assert f"+ {L1} (sms, moved from a)" in text and f"+ {T1} (moved from a)" in text
 
     writes = applied(env)
@@ -233,7 +234,7 @@ def test_swap_between_two_pools(world: Any) -> None:
         "before": [sms(L1), sms(L3)],
         "after": [sms(L2), sms(L3)],
     }
-    text = env.run("plan").out
+    text = env.invoke("plan").out
     for line in (
         f"+ {L2} (sms, moved from b)",
         f"- {L1} (moved to b)",
@@ -305,13 +306,13 @@ def test_move_from_a_source_being_renamed(world: Any) -> None:
         HEAD + f'  new:\n    renamed_from: old\n    numbers: ["{L2}", "{L3}"]\n'
         f'  b:\n    numbers: ["{L1}"]\n'
     )
-    saved = env.run("plan", "--out", "plan.json")
+    saved = env.invoke("plan", "--out", "plan.json")
     assert saved.code == 0, saved.err
     assert f"- {L1} (moved to b)" in saved.out, saved.out
     assert f"+ {L1} (sms, moved from new)" in saved.out
     assert "stays rented" not in saved.out
     env.sb.clear_journal()
-    result = env.run("apply", "--plan", "plan.json", "--auto-approve", *ONE)
+    result = env.invoke("apply", "--plan", "plan.json", "--auto-approve", *ONE)
     assert result.code == 0, result.err
     assert env.writes_named() == [
         ("POST", "pp:new", {"name": "new"}),

@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 
-from tests.pools.conftest import code, fixed, pp, tollfree
-from tests.reliability.conftest import Hostile, cli_env, json_answer, run_cli
+from tests.support.accounts import code, fixed, pp, tollfree
+from tests.support.cli import cli_env, invoke
+from tests.support.servers import Hostile, json_answer
 
 HEAD = "version: 1\npowerpacks:\n"
 
@@ -71,7 +72,7 @@ def test_no_pool_call_at_all_when_no_powerpack_manages_members(world: Any, comma
     env.write_manifest(NO_MEMBERS)
     env.sb.clear_journal()
     args = ("apply", "--auto-approve", "--allow-delete") if command == "apply" else ("plan",)
-    result = env.run(*args)
+    result = env.invoke(*args)
     assert result.code == 0, result.err
     journal = env.sb.journal()
     assert pool_calls(journal) == []
@@ -109,7 +110,7 @@ def test_the_calls_of_a_plan_are_exactly_the_formula(world: Any) -> None:
         "  d:\n    number_priority:\n      CA: {MMS: [longcode, tollfree, shortcode]}\n"
     )
     env.sb.clear_journal()
-    result = env.run("plan")
+    result = env.invoke("plan")
     assert result.code == 0, result.err
     expected = (
         pages(23)  # the Powerpack list
@@ -141,7 +142,7 @@ def test_no_other_pool_is_read_when_every_missing_number_is_unrented(world: Any)
     env = world([pp("a", numbers=["14155550101"]), pp("b"), pp("c")])
     env.write_manifest(HEAD + '  a:\n    numbers: ["14155550101", "14155550199"]\n')
     env.sb.clear_journal()
-    result = env.run("plan")
+    result = env.invoke("plan")
     assert result.code == 1
     assert "14155550199 is not rented by this account" in result.err
     assert env.reads_named() == ["Powerpack", "a/Number", "Number/14155550199"]
@@ -152,7 +153,7 @@ def test_numbers_already_in_a_pool_read_are_not_looked_up(world: Any) -> None:
     env = world([pp("a"), pp("b", numbers=["14155550101"]), pp("c")])
     env.write_manifest(HEAD + '  a:\n    numbers: ["14155550101"]\n  b:\n    numbers: []\n')
     env.sb.clear_journal()
-    assert env.run("plan").code == 0
+    assert env.invoke("plan").code == 0
     assert sorted(env.reads_named()) == ["Powerpack", "a/Number", "b/Number"]
 
 
@@ -202,7 +203,7 @@ def test_an_inconsistent_pool_list_stops_the_plan(
 ) -> None:
     server = hostile(3, bent_pool(kind))
     (tmp_path / "powerpacks.yaml").write_text(HEAD + "  m-00:\n    numbers: []\n")
-    result = run_cli(tmp_path, cli_env(server.url), "apply", "--auto-approve")
+    result = invoke(tmp_path, cli_env(server.url), "apply", "--auto-approve")
     assert result.code == 1
     assert "NumberPool/pool-0000/Number/: incomplete read: " + why in result.err, result.err
     assert server.writes() == []
@@ -224,7 +225,7 @@ def test_a_complete_pool_list_of_two_pages_plans_every_removal(hostile: Any, tmp
 
     server = hostile(3, behave)
     (tmp_path / "powerpacks.yaml").write_text(HEAD + "  m-00:\n    numbers: []\n")
-    result = run_cli(tmp_path, cli_env(server.url), "plan", "--format", "json")
+    result = invoke(tmp_path, cli_env(server.url), "plan", "--format", "json")
     assert result.code == 0, result.err
     (only,) = json.loads(result.out)["changes"]
     assert len(only["requests"]) == 25

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.pools.conftest import fixed, planned_named, pp, tollfree
+from tests.support.accounts import fixed, pp, tollfree
+from tests.support.pools import planned_named
 
 L1, L2, L3, L4, L5 = (f"1415555010{i}" for i in range(1, 6))
 T1 = "18885550201"
@@ -34,14 +35,14 @@ def account(world: Any) -> Any:
         numbers=[fixed(L5), tollfree(T1)],
     )
     env.write_manifest(MANIFEST)
-    saved = env.run("plan", "--out", "plan.json")
+    saved = env.invoke("plan", "--out", "plan.json")
     assert saved.code == 0, saved.err
     return env
 
 
 def apply_saved(env: Any, name: str = "plan.json") -> Any:
     env.sb.clear_journal()
-    return env.run(
+    return env.invoke(
         "apply", "--plan", name, "--auto-approve", "--allow-delete", "--parallelism", "1"
     )
 
@@ -173,7 +174,7 @@ def test_a_member_moved_since_the_plan_makes_it_stale(world: Any) -> None:
     env = account(world)
     other = env.cwd / "other.yaml"
     other.write_text(f'version: 1\npowerpacks:\n  c:\n    numbers: ["{L1}"]\n')
-    assert env.run("apply", "-f", "other.yaml", "--auto-approve").code == 0
+    assert env.invoke("apply", "-f", "other.yaml", "--auto-approve").code == 0
     result = apply_saved(env)
     assert result.code == 1
     assert "the saved plan is stale" in result.err
@@ -185,7 +186,7 @@ def test_a_member_added_since_the_plan_makes_it_stale(world: Any) -> None:
     env = account(world)
     other = env.cwd / "other.yaml"
     other.write_text(f'version: 1\npowerpacks:\n  a:\n    numbers: ["{L1}", "{L2}", "{L4}"]\n')
-    assert env.run("apply", "-f", "other.yaml", "--auto-approve").code == 0
+    assert env.invoke("apply", "-f", "other.yaml", "--auto-approve").code == 0
     result = apply_saved(env)
     assert result.code == 1
     expected = f"update a: changed since the plan: numbers: {L4} is in the pool, which the plan"

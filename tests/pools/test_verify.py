@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import AUTH_ID, Hostile, cli_env, json_answer, run_cli
+from tests.support.accounts import AUTH_ID
+from tests.support.cli import cli_env, invoke
+from tests.support.servers import Hostile, json_answer
 
 L1, L2 = "14155550101", "14155550102"
 POOL = "pool-0000"
@@ -52,7 +54,7 @@ def server(hostile: Any, answers: dict[tuple[str, str], Any]) -> Hostile:
 
 def apply(tmp_path: Any, srv: Hostile, text: str) -> Any:
     (tmp_path / "powerpacks.yaml").write_text("version: 1\npowerpacks:\n  m-00:\n" + text)
-    return run_cli(tmp_path, cli_env(srv.url), "apply", "--auto-approve")
+    return invoke(tmp_path, cli_env(srv.url), "apply", "--auto-approve")
 
 
 def test_an_add_answered_with_another_service_is_a_verification_failure(

@@ -23,17 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .conftest import (
-    AUTH_ID,
-    TOKEN,
-    World,
-    account,
-    blind_repeats,
-    create_log,
-    manifest_names,
-    manifest_text,
-    start_world,
-)
+from tests.support.accounts import AUTH_ID, TOKEN, account, manifest_names, manifest_text
+from tests.support.world import World, blind_repeats, create_log, start_world
+
 from .pools import (
     MANAGED,
     WRITES,

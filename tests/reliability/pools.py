@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import World, pp
+from tests.support.accounts import pp
+from tests.support.world import World
 
 MANAGED = 6
 SPARES = [f"1646555{i:04d}" for i in range(4)]
@@ -139,7 +140,7 @@ def pool_outcome(w: World, rented_before: set[str]) -> dict[str, int]:
 
 def check_pools_converged(w: World, rented_before: set[str]) -> None:
     """The account is as the manifest says, every number still rented, keep-* untouched."""
-    assert w.run("plan", "--detailed-exitcode").code == 0, "a second plan still has changes"
+    assert w.invoke("plan", "--detailed-exitcode").code == 0, "a second plan still has changes"
     assert pool_outcome(w, rented_before) == {
         "numbers_lost": 0, "members_misplaced": 0, "unmanaged_pools_changed": 0, "new_pools": 1,
     }  # fmt: skip

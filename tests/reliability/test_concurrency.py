@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import account, create_log, manifest_text
+from tests.support.accounts import account, manifest_text
+from tests.support.world import create_log
 
 ROUNDS = [1, 2, *(pytest.param(s, marks=pytest.mark.slow) for s in range(3, 15))]
 

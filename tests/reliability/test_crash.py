@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import account, create_log, manifest_text, pp
+from tests.support.accounts import account, manifest_text, pp
+from tests.support.world import create_log
 
 RUNS_CI = 3
 RUNS_SLOW = 24
@@ -48,7 +49,7 @@ def crash_then_rerun(w: Any, rng: random.Random) -> dict[str, int]:
     k = rng.randint(1, total - 1)
     seen = kill_after_writes(w, k)
     killed_mid = seen < total
-    again = w.run("apply", "--auto-approve", "--allow-mass-change")
+    again = w.invoke("apply", "--auto-approve", "--allow-mass-change")
     assert again.code == 0, again.err[-3000:]
     assert "Traceback" not in again.err
     w.check_converged(text)
@@ -138,11 +139,11 @@ def test_sigkill_between_a_moves_removal_and_its_add_then_rerun_converges(world:
     assert pools == {"a": ["14155550102"], "b": ["14155550103"]}  # mid-move: in no pool
     assert {n["number"] for n in w.sb.snapshot()["numbers"]} == rented  # still the account's
     w.sb.clear_journal()
-    again = w.run("apply", "--auto-approve")
+    again = w.invoke("apply", "--auto-approve")
     assert again.code == 0, again.err
     assert "+ 14155550101 (sms)" in again.out  # no pool holds it now: a plain add
     assert pool_writes(w) == [("POST", "Number/14155550101")]
-    assert w.run("plan", "--detailed-exitcode").code == 0
+    assert w.invoke("plan", "--detailed-exitcode").code == 0
     assert {n["number"] for n in w.sb.snapshot()["numbers"]} == rented
 
 
@@ -158,11 +159,11 @@ def test_sigkill_between_a_service_changes_removal_and_its_add_then_rerun_conver
     assert [m["number"] for m in w.live()["a"]["number_pool"]["numbers"]] == ["14155550102"]
     assert "14155550101" in {n["number"] for n in w.sb.snapshot()["numbers"]}
     w.sb.clear_journal()
-    again = w.run("apply", "--auto-approve")
+    again = w.invoke("apply", "--auto-approve")
     assert again.code == 0, again.err
     assert pool_writes(w) == [("POST", "Number/14155550101")]
     assert w.writes()[0]["body"] == {"rent": False, "service": "mms"}
-    assert w.run("plan", "--detailed-exitcode").code == 0
+    assert w.invoke("plan", "--detailed-exitcode").code == 0
 
 
 def test_a_saved_plan_rerun_after_a_kill_mid_move_finishes_it(world: Any) -> None:
@@ -170,16 +171,16 @@ def test_a_saved_plan_rerun_after_a_kill_mid_move_finishes_it(world: Any) -> Non
     add (the removal landed), and the account converges."""
     w = world(MOVE_LIVE)
     w.write(MOVE_TEXT)
-    assert w.run("plan", "--out", "plan.json").code == 0
+    assert w.invoke("plan", "--out", "plan.json").code == 0
     w.sb.set_faults([HUNG_ADD])
     args = ("apply", "--plan", "plan.json", "--auto-approve")
     kill_once(w, removed("/Number/14155550101/"), *args)
     w.sb.clear_journal()
-    again = w.run(*args)
+    again = w.invoke(*args)
     assert again.code == 0, again.err
     assert pool_writes(w) == [("POST", "Number/14155550101")]
     assert "stale" not in again.err
-    assert w.run("plan", "--detailed-exitcode").code == 0
+    assert w.invoke("plan", "--detailed-exitcode").code == 0
 
 
 # --- pools: SIGKILL at random points of a run with moves and service changes ----------------------
@@ -194,13 +195,13 @@ def pool_crash_then_rerun(w: Any, rng: random.Random, saved: bool = False) -> di
     before = rented(w)
     args = ["apply", "--auto-approve", "--allow-mass-change"]
     if saved:
-        assert w.run("plan", "--out", "plan.json").code == 0
+        assert w.invoke("plan", "--out", "plan.json").code == 0
         args += ["--plan", "plan.json"]
     k = rng.randint(1, WRITES - 1)
     seen = kill_after_writes(w, k, args=args)
     mid_move = len(in_no_pool(w) & moving())
     assert rented(w) == before, "a number left the account"
-    again = w.run(*args)
+    again = w.invoke(*args)
     assert again.code == 0, again.err[-3000:]
     assert "Traceback" not in again.err
     check_pools_converged(w, before)

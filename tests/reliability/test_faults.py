@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import account, blind_repeats, create_log, manifest_names, manifest_text
+from tests.support.accounts import account, manifest_names, manifest_text
+from tests.support.world import blind_repeats, create_log
 
 # (fault spec, sandbox seed): every kind the issue names, at rates from 10% to 30%.
 CI_FAULTS = [
@@ -45,7 +46,7 @@ def apply_until_done(
     every run, in order."""
     logs = []
     for _ in range(reruns):
-        result = w.run("apply", "--auto-approve", "--allow-mass-change", *args, **env)
+        result = w.invoke("apply", "--auto-approve", "--allow-mass-change", *args, **env)
         logs.append(result.err)
         result.logs = "\n".join(logs)
         assert "Traceback" not in result.err
@@ -115,7 +116,7 @@ def test_creates_whose_answers_are_all_lost_are_made_once(world: Any) -> None:
     w = world(account(2, 1), faults=["drop-after:every=1,method=POST"], seed=1)
     text = "version: 1\npowerpacks:\n" + "".join(f"  new-{i}: {{}}\n" for i in range(4))
     w.write(text)
-    result = w.run("apply", "--auto-approve", "--allow-mass-change")
+    result = w.invoke("apply", "--auto-approve", "--allow-mass-change")
     assert result.code == 0, result.err
     creates = create_log(w.sb.journal(), w.sb.auth_id)
     assert {n: len(v) for n, v in creates.items()} == {f"new-{i}": 1 for i in range(4)}
@@ -130,8 +131,8 @@ def test_apply_against_a_separate_sandbox_process_under_faults(tmp_path: Any) ->
     from collections import Counter
 
     from reconciler.sandbox import build_state, write_state
-
-    from .conftest import APPS, AUTH_ID, TOKEN, cli_command, cli_env, run_cli
+    from tests.support.accounts import APPS, AUTH_ID, TOKEN
+    from tests.support.cli import cli_command, cli_env, invoke
 
     state = tmp_path / "state.json"
     pps, creds = account(6, 2), {"auth_id": AUTH_ID, "auth_token": TOKEN}
@@ -150,7 +151,7 @@ def test_apply_against_a_separate_sandbox_process_under_faults(tmp_path: Any) ->
         url = server.stdout.readline().strip().removeprefix("export PLIVO_API_URL=")
         text = manifest_text(6, creates=4)
         (tmp_path / "powerpacks.yaml").write_text(text)
-        result = run_cli(tmp_path, cli_env(url), "apply", "--auto-approve", "--allow-mass-change")
+        result = invoke(tmp_path, cli_env(url), "apply", "--auto-approve", "--allow-mass-change")
         assert result.code == 0, result.err
     finally:
         server.send_signal(signal.SIGTERM)
@@ -194,11 +195,11 @@ def test_a_pruning_apply_converges_under_faults(world: Any, spec: str, seed: int
     w = world(account(8, 5), faults=[spec], seed=seed)
     text = manifest_text(8, creates=3, prune=True)
     w.write(text)
-    result = w.run("apply", "--auto-approve", "--allow-mass-change", "--allow-delete", **TIMEOUT)
+    result = w.invoke("apply", "--auto-approve", "--allow-mass-change", "--allow-delete", **TIMEOUT)
     assert result.code == 0, result.err[-3000:]
     assert faults_fired(w)
     w.sb.set_faults([])
-    assert w.run("plan", "--detailed-exitcode").code == 0
+    assert w.invoke("plan", "--detailed-exitcode").code == 0
     assert w.names() == dict.fromkeys(manifest_names(text), 1)
     deletes = [e for e in w.sb.journal() if e["method"] == "DELETE"]
     assert all(e["body"] == {"unrent_numbers": False} for e in deletes)

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import TOKEN, Hostile, api_matrix, cli_env, json_answer, run_cli
+from tests.support.accounts import TOKEN, api_matrix
+from tests.support.cli import cli_env, invoke
+from tests.support.servers import Hostile, json_answer
 
 MANIFEST = "version: 1\nprune: true\npowerpacks:\n" + "".join(
     f"  m-{i:02d}: {{sticky_sender: false}}\n" for i in range(5)
@@ -154,7 +156,7 @@ def test_a_hostile_read_is_a_clear_error_and_no_write(hostile, tmp_path, case, c
 
     (tmp_path / "powerpacks.yaml").write_text(MANIFEST)
     args = ["apply", "--auto-approve", "--allow-delete"] if command == "apply" else ["plan"]
-    result = run_cli(tmp_path, cli_env(server.url), *args, timeout=60)  # a hang fails here
+    result = invoke(tmp_path, cli_env(server.url), *args, timeout=60)  # a hang fails here
     assert result.code == 1, (result.out, result.err)
     assert server.writes() == []
     assert "Traceback" not in result.err
@@ -235,7 +237,7 @@ def test_a_hostile_single_read_is_a_clear_error_and_no_write(hostile, tmp_path, 
         server.behave = lambda h, m, p, q: behave(h, m, p, q) or with_apps([APP])(h, m, p, q)
     (tmp_path / "powerpacks.yaml").write_text(MANAGED)
     args = ["apply", "--auto-approve", "--allow-delete"]
-    result = run_cli(tmp_path, cli_env(server.url), *args, timeout=60)
+    result = invoke(tmp_path, cli_env(server.url), *args, timeout=60)
     assert result.code == 1, (result.out, result.err)
     assert server.writes() == []
     assert "Traceback" not in result.err

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import Hostile, cli_env, json_answer, powerpack_obj, run_cli
+from tests.support.accounts import powerpack_obj
+from tests.support.cli import cli_env, invoke
+from tests.support.servers import Hostile, json_answer
 
 HTML = (200, {"Content-Type": "text/html"}, b"<html><body>OK!</body></html>")
 UPDATE = "version: 1\npowerpacks:\n  m-00: {sticky_sender: false}\n"
@@ -55,7 +57,7 @@ def test_a_hostile_write_answer_is_a_clear_failure_sent_once(hostile, tmp_path, 
     server = hostile(3, behave)
     (tmp_path / "powerpacks.yaml").write_text(manifest)
     args = ["apply", "--auto-approve", "--allow-delete", "--parallelism", "1"]
-    result = run_cli(tmp_path, cli_env(server.url), *args, timeout=60)
+    result = invoke(tmp_path, cli_env(server.url), *args, timeout=60)
     assert result.code == 1, (result.out, result.err)
     assert "Traceback" not in result.err
     assert expected in result.err, result.err

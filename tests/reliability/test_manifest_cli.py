@@ -9,8 +9,6 @@ files, directories) for plan and apply.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -19,11 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.cli import main
 from reconciler.manifest.yamlerrors import LINE_BREAK
 from tests.manifest.test_properties import FRAGMENTS, manifests, render
-
-from .conftest import cli_env, run_cli
+from tests.support.cli import clean_env, cli_env, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "powerpacks.yaml").read_bytes()
@@ -36,13 +32,8 @@ def validate(data: bytes, tmp: Path) -> tuple[int, str, str]:
     """`powerpacks validate -f FILE` in-process: (exit code, stdout, stderr)."""
     path = tmp / "m.yaml"
     path.write_bytes(data)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(["validate", "-f", str(path)])
-        except SystemExit as e:
-            code = e.code
-    return int(code or 0), out.getvalue(), err.getvalue()
+    r = invoke(tmp, clean_env(), "validate", "-f", str(path))
+    return r.code, r.out, r.err
 
 
 def lines_in(data: bytes) -> int:
@@ -180,7 +171,7 @@ def test_hostile_files_stop_plan_and_apply_before_any_call(hostile, tmp_path, ca
     else:
         path.write_bytes(HAZARDS[case])
     for args in (["plan"], ["apply", "--auto-approve"]):
-        r = run_cli(tmp_path, cli_env(server.url), *args, timeout=60)  # a hang fails here
+        r = invoke(tmp_path, cli_env(server.url), *args, timeout=60)  # a hang fails here
         assert r.code == 1 and "Traceback" not in r.err, (case, r.err[-2000:])
         *problems, last = r.err.splitlines()
         assert COUNT.fullmatch(last), (case, r.err[-2000:])

@@ -18,8 +18,9 @@ from reconciler.api.client import PlivoClient
 from reconciler.errors import ApiError
 from reconciler.ops.fetch import fetch_everything
 from reconciler.secrets import basic_value, mask_account
-
-from .conftest import AUTH_ID, TOKEN, World, account, cli_env, manifest_text, run_cli
+from tests.support.accounts import AUTH_ID, TOKEN, account, manifest_text
+from tests.support.cli import cli_env, invoke
+from tests.support.world import World
 
 BASIC = base64.b64encode(f"{AUTH_ID}:{TOKEN}".encode()).decode()
 FORBIDDEN = (TOKEN, BASIC, TOKEN[4:-4])  # the token, the Basic header, a chunk of it
@@ -47,6 +48,7 @@ def scan(w: World, runs: list[tuple[list[str], Any]]) -> None:
 
 
 def test_the_whole_cli_surface_on_success(world: Any) -> None:
+    """As real processes: what leaves one is what reaches its file descriptors 1 and 2."""
     w = world(account(6, 2))
     w.write(manifest_text(6, creates=2))
     runs = []
@@ -126,7 +128,7 @@ def test_every_error_path_keeps_the_token(world: Any, tmp_path: Path, verbose: l
 
     def run(*args: str, env: dict[str, str] | None = None, **extra: str) -> None:
         args = (*args, *verbose)
-        r = run_cli(w.cwd, env, *args) if env else w.run(*args, **extra)
+        r = invoke(w.cwd, env, *args) if env else w.invoke(*args, **extra)
         assert r.code == 1, (args, r.out, r.err)
         runs.append((list(args), r))
 
@@ -142,7 +144,7 @@ def test_every_error_path_keeps_the_token(world: Any, tmp_path: Path, verbose: l
             server.server_close()
     run("plan", PLIVO_API_URL=f"https://user:{TOKEN}@127.0.0.1:1")  # credentials in the URL
     run("plan", PLIVO_API_URL=f"https://127.0.0.1:{closed_port()}/{TOKEN}?t={TOKEN}")
-    assert w.run("plan", "--out", "stale.json").code == 0
+    assert w.invoke("plan", "--out", "stale.json").code == 0
     uuid = w.live()["m-00"]["uuid"]
     requests.post(
         f"{w.sb.url}/v1/Account/{AUTH_ID}/Powerpack/{uuid}/",
@@ -171,7 +173,7 @@ def test_api_down_keeps_the_token(world: Any, verbose: list[str]) -> None:
     w = world(account(2, 1))
     w.write(manifest_text(2, creates=1))
     url = f"http://127.0.0.1:{closed_port()}"
-    r = w.run("apply", "--auto-approve", "--allow-mass-change", *verbose, PLIVO_API_URL=url)
+    r = w.invoke("apply", "--auto-approve", "--allow-mass-change", *verbose, PLIVO_API_URL=url)
     assert r.code == 1 and "connection refused" in r.err
     scan(w, [(["apply", *verbose], r)])
 
@@ -225,7 +227,7 @@ def test_plain_http_off_loopback_is_refused_before_any_connection(tmp_path: Path
     try:
         for url in urls:
             for args in (["plan"], ["apply", "--auto-approve", "--allow-mass-change"], ["export"]):
-                r = run_cli(tmp_path, cli_env(url), *args, "--api-url", url)
+                r = invoke(tmp_path, cli_env(url), *args, "--api-url", url)
                 assert r.code == 1 and "refusing plain http://" in r.err, (url, r.err)
         with pytest.raises(TimeoutError):
             listener.accept()  # nobody ever connected
@@ -273,7 +275,7 @@ def test_a_self_signed_certificate_is_refused(tmp_path: Path) -> None:
             ["apply", "--auto-approve", "--allow-mass-change"],
             ["export"],
         ):
-            r = run_cli(tmp_path, cli_env(url), *args)
+            r = invoke(tmp_path, cli_env(url), *args)
             assert r.code == 1 and "TLS error" in r.err, r.err
             assert not leaks(r.out + r.err) and "Traceback" not in r.err
     finally:
@@ -287,7 +289,7 @@ def test_the_bundled_sandbox_token_stays_out_of_logs(tmp_path: Path) -> None:
     example = Path(__file__).parents[2] / "powerpacks.yaml"
     (tmp_path / "powerpacks.yaml").write_bytes(example.read_bytes())
     env = {k: v for k, v in cli_env("unused").items() if not k.startswith("PLIVO_")}
-    runs = [run_cli(tmp_path, env, *args) for args in (
+    runs = [invoke(tmp_path, env, *args) for args in (
         ["plan", "--sandbox", "-vv"], ["apply", "--sandbox", "--auto-approve", "-vv"],
         ["export", "--sandbox", "-vv"],
     )]  # fmt: skip

@@ -13,7 +13,9 @@ from typing import Any
 
 from reconciler.sandbox import DEMO_AUTH_ID
 from reconciler.secrets import mask_account
-from tests.review.conftest import Env, Result, manifest, no_traceback, pp
+from tests.support.accounts import manifest, pp
+from tests.support.cli import Run, no_traceback
+from tests.support.world import Env
 
 OURS = "MAPINNEDACCOUNT00001"
 OTHER = "MAANOTHERACCOUNT0002"
@@ -25,7 +27,7 @@ def pinned(pin: str | list[str]) -> str:
     return manifest(*BODY, head=f"account: {json.dumps(pin)}")
 
 
-def assert_refused(env: Env, result: Result, *pins: str, ours: str = OURS) -> None:
+def assert_refused(env: Env, result: Run, *pins: str, ours: str = OURS) -> None:
     """Exit 1, no call at all, the pinned ids and the credentials' id shown masked only."""
     assert result.code == 1, result.out + result.err
     no_traceback(result)
@@ -40,8 +42,8 @@ def assert_refused(env: Env, result: Result, *pins: str, ours: str = OURS) -> No
 def test_a_pin_matching_the_credentials_runs(world: Any) -> None:
     env = world([pp("a")], auth_id=OURS)
     env.write_manifest(pinned(OURS))
-    assert env.run("plan", "--detailed-exitcode").code == 2
-    applied = env.run("apply", "--auto-approve")
+    assert env.invoke("plan", "--detailed-exitcode").code == 2
+    applied = env.invoke("apply", "--auto-approve")
     assert applied.code == 0, applied.err
     assert env.live()["a"]["sticky_sender"] is False
 
@@ -56,18 +58,18 @@ def test_plan_and_apply_refuse_another_account_before_any_call(world: Any) -> No
         ("apply", "--dry-run"),
     ):
         env.sb.clear_journal()
-        assert_refused(env, env.run(*args), OTHER)
+        assert_refused(env, env.invoke(*args), OTHER)
     assert not (env.cwd / "plan.json").exists()
 
 
 def test_a_list_pin_accepts_any_of_its_accounts(world: Any) -> None:
     env = world([pp("a")], auth_id=OURS)
     env.write_manifest(pinned([OTHER, OURS]))
-    assert env.run("plan").code == 0
+    assert env.invoke("plan").code == 0
     env.write_manifest(pinned([OTHER, THIRD]))
     env.sb.clear_journal()
-    assert_refused(env, env.run("plan"), OTHER, THIRD)
-    assert_refused(env, env.run("apply", "--auto-approve"), OTHER, THIRD)
+    assert_refused(env, env.invoke("plan"), OTHER, THIRD)
+    assert_refused(env, env.invoke("apply", "--auto-approve"), OTHER, THIRD)
 
 
 def test_the_pin_is_checked_with_only_the_auth_id_set(world: Any) -> None:
@@ -77,9 +79,9 @@ def test_the_pin_is_checked_with_only_the_auth_id_set(world: Any) -> None:
     env.sb.clear_journal()
     only_id = {"PLIVO_AUTH_ID": OURS, "PLIVO_API_URL": env.sb.url}
     for verb in (("plan",), ("apply", "--auto-approve")):
-        assert_refused(env, env.run_plain(*verb, env=only_id), OTHER)
+        assert_refused(env, env.invoke_plain(*verb, env=only_id), OTHER)
     env.write_manifest(pinned(OURS))  # the right account: now the token is what's missing
-    result = env.run_plain("plan", env=only_id)
+    result = env.invoke_plain("plan", env=only_id)
     assert result.code == 1 and "PLIVO_AUTH_TOKEN" in result.err
     assert env.sb.journal() == []
 
@@ -89,18 +91,18 @@ def test_export_merge_refuses_a_file_pinned_to_another_account(world: Any) -> No
     path = env.write_manifest("# ours\n" + pinned(OTHER), "merge.yaml")
     before = path.read_bytes()
     env.sb.clear_journal()
-    assert_refused(env, env.run("export", "--merge", "merge.yaml"), OTHER)
+    assert_refused(env, env.invoke("export", "--merge", "merge.yaml"), OTHER)
     assert path.read_bytes() == before
     only_id = {"PLIVO_AUTH_ID": OURS, "PLIVO_API_URL": env.sb.url}
-    assert_refused(env, env.run_plain("export", "--merge", "merge.yaml", env=only_id), OTHER)
+    assert_refused(env, env.invoke_plain("export", "--merge", "merge.yaml", env=only_id), OTHER)
     path.write_text("# ours\n" + pinned([OTHER, THIRD]))
-    assert_refused(env, env.run("export", "--merge", "merge.yaml"), OTHER, THIRD)
+    assert_refused(env, env.invoke("export", "--merge", "merge.yaml"), OTHER, THIRD)
 
 
 def test_export_merge_into_a_file_pinned_to_this_account(world: Any) -> None:
     env = world([pp("a"), pp("b")], auth_id=OURS)
     path = env.write_manifest("# ours\n" + pinned(OURS), "merge.yaml")
-    result = env.run("export", "--merge", "merge.yaml")
+    result = env.invoke("export", "--merge", "merge.yaml")
     assert result.code == 0, result.err
     merged = path.read_text()
     assert merged.startswith("# ours\n") and f'account: "{OURS}"' in merged
@@ -111,7 +113,7 @@ def test_export_without_merge_checks_no_pin(world: Any) -> None:
     """A plain export writes a new file: the manifest lying in the folder is not read."""
     env = world([pp("a")], auth_id=OURS)
     env.write_manifest(pinned(OTHER))
-    result = env.run("export", "-o", "exported.yaml")
+    result = env.invoke("export", "-o", "exported.yaml")
     assert result.code == 0, result.err
     assert "  a:" in (env.cwd / "exported.yaml").read_text()
 
@@ -119,13 +121,13 @@ def test_export_without_merge_checks_no_pin(world: Any) -> None:
 def test_apply_of_a_saved_plan_with_f_checks_the_manifests_pin(world: Any) -> None:
     env = world([pp("a")], auth_id=OURS)
     env.write_manifest(pinned(OURS))
-    assert env.run("plan", "--out", "plan.json").code == 0
+    assert env.invoke("plan", "--out", "plan.json").code == 0
     other = env.cwd / "other"
     other.mkdir()
     (other / "powerpacks.yaml").write_text(pinned(OTHER))
     env.sb.clear_journal()
     # the same plan, the manifest pinned elsewhere (its sha256 differs too: either refuses it)
-    result = env.run(
+    result = env.invoke(
         "apply", "--plan", "plan.json", "-f", "other/powerpacks.yaml", "--auto-approve"
     )
     assert result.code == 1
@@ -136,7 +138,7 @@ def test_a_pin_must_be_an_auth_id(world: Any) -> None:
     env = world([pp("a")], auth_id=OURS)
     for pin in ("ma-not-an-id", "", [], ["MA123"]):
         env.write_manifest(manifest(*BODY, head=f"account: {json.dumps(pin)}"))
-        result = env.run("validate")
+        result = env.invoke("validate")
         assert result.code == 1, pin
         assert "account" in result.err
     assert env.sb.journal() == []
@@ -145,10 +147,10 @@ def test_a_pin_must_be_an_auth_id(world: Any) -> None:
 # --- the sandbox --------------------------------------------------------------------------------
 
 
-def sandbox_run(cwd: Path, env: Env, *args: str, **extra: str) -> Result:
+def sandbox_run(cwd: Path, env: Env, *args: str, **extra: str) -> Run:
     """The CLI with --sandbox in `cwd` (its own .powerpacks/sandbox.json), no credentials."""
     moved = Env(env.sb, cwd)
-    return moved.run_plain(*args, "--sandbox", env=extra)
+    return moved.invoke_plain(*args, "--sandbox", env=extra)
 
 
 def test_sandbox_with_a_manifest_pinned_to_the_sandbox_account(world: Any, tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.review.conftest import Env, Result, manifest, no_traceback, pp, rented
+from tests.support.accounts import manifest, pp, rented
+from tests.support.cli import Run, no_traceback
+from tests.support.world import Env
 
 PERCENT = "guards.max_touched_percent"
 REMOVALS = "guards.max_pool_removals"
@@ -33,29 +35,29 @@ def live_fleet(count: int, *more: dict[str, Any]) -> list[dict[str, Any]]:
     return [pp(f"p{i:02d}") for i in range(count)] + list(more)
 
 
-def passes(env: Env, *args: str) -> Result:
+def passes(env: Env, *args: str) -> Run:
     """apply applies, and neither its plan (stdout) nor its log warns of a guard."""
-    applied = env.run("apply", "--auto-approve", *args)
+    applied = env.invoke("apply", "--auto-approve", *args)
     assert applied.code == 0, applied.out + applied.err
     assert "guards." not in applied.out + applied.err
     return applied
 
 
-def trips(env: Env, key: str, figure: str, *args: str, markdown: bool = False) -> Result:
+def trips(env: Env, key: str, figure: str, *args: str, markdown: bool = False) -> Run:
     """plan and --dry-run warn (exit 0); apply refuses, writing nothing; the refusal names the
     guard's key, the figure and --allow-mass-change. Returns the refused apply."""
-    planned = env.run("plan", *(("--format", "markdown") if markdown else ()))
+    planned = env.invoke("plan", *(("--format", "markdown") if markdown else ()))
     assert planned.code == 0, planned.err
     if markdown:  # the pull request's comment warns
         assert "> [!WARNING]" in planned.out and f"> - {key}: " in planned.out
     else:
         assert f"Warning: {key}" in planned.out, planned.out
     assert figure in " ".join(planned.out.split())
-    dry = env.run("apply", "--dry-run", *args)
+    dry = env.invoke("apply", "--dry-run", *args)
     assert dry.code == 0, dry.err
     assert f"apply: warning: {key}" in dry.err and "--allow-mass-change" in dry.err
     env.sb.clear_journal()
-    refused = env.run("apply", "--auto-approve", *args)
+    refused = env.invoke("apply", "--auto-approve", *args)
     assert refused.code == 1, refused.out + refused.err
     no_traceback(refused)
     assert key in refused.err and figure in refused.err and "--allow-mass-change" in refused.err
@@ -77,10 +79,10 @@ def test_four_of_ten_is_refused_until_allow_mass_change(world: Any) -> None:
     env = world(live_fleet(10))
     env.write_manifest(fleet(10, 4))
     trips(env, PERCENT, "4 of 10 managed", markdown=True)
-    also = env.run("apply", "--auto-approve", "--allow-delete")  # the other flag lifts nothing
+    also = env.invoke("apply", "--auto-approve", "--allow-delete")  # the other flag lifts nothing
     assert also.code == 1 and PERCENT in also.err
     assert env.writes() == []
-    applied = env.run("apply", "--auto-approve", "--allow-mass-change")
+    applied = env.invoke("apply", "--auto-approve", "--allow-mass-change")
     assert applied.code == 0, applied.err
     assert sum(not p["sticky_sender"] for p in env.live().values()) == 4
 
@@ -128,7 +130,7 @@ def test_with_prune_the_deletes_are_managed_and_touched(world: Any) -> None:
 def test_allow_mass_change_does_not_allow_deletes(world: Any) -> None:
     env = world(live_fleet(10, pp("gone-1")))
     env.write_manifest(fleet(10, 0, head="prune: true"))
-    refused = env.run("apply", "--auto-approve", "--allow-mass-change")
+    refused = env.invoke("apply", "--auto-approve", "--allow-mass-change")
     assert refused.code == 1 and "--allow-delete" in refused.err
     assert env.writes() == []
 
@@ -165,7 +167,7 @@ def test_ten_pool_removals_pass_eleven_are_refused(world: Any) -> None:
     env = world([pp("a", numbers=ELEVEN)])
     env.write_manifest(manifest("a: {numbers: []}"))
     trips(env, REMOVALS, "removes 11 pool members", markdown=True)
-    applied = env.run("apply", "--auto-approve", "--allow-mass-change")
+    applied = env.invoke("apply", "--auto-approve", "--allow-mass-change")
     assert applied.code == 0, applied.err
 
 
@@ -221,7 +223,7 @@ def test_apply_plan_holds_the_plan_to_the_guards_it_records(world: Any) -> None:
     loosens them afterwards: apply --plan still refuses, by the guards in the plan."""
     env = world(live_fleet(10))
     env.write_manifest(fleet(10, 4))
-    planned = env.run("plan", "--out", "plan.json")
+    planned = env.invoke("plan", "--out", "plan.json")
     assert planned.code == 0 and f"Warning: {PERCENT}" in planned.out
     saved = json.loads((env.cwd / "plan.json").read_text())
     assert saved["guards"] == {
@@ -231,15 +233,17 @@ def test_apply_plan_holds_the_plan_to_the_guards_it_records(world: Any) -> None:
     }
     env.write_manifest(fleet(10, 4, head="guards: {max_touched_percent: 100}"))
     env.sb.clear_journal()
-    refused = env.run("apply", "--plan", "plan.json", "--auto-approve")
+    refused = env.invoke("apply", "--plan", "plan.json", "--auto-approve")
     assert refused.code == 1, refused.err
     assert (
         PERCENT in refused.err and "4 of 10" in refused.err and "--allow-mass-change" in refused.err
     )
-    with_file = env.run("apply", "--plan", "plan.json", "-f", "powerpacks.yaml", "--auto-approve")
+    with_file = env.invoke(
+        "apply", "--plan", "plan.json", "-f", "powerpacks.yaml", "--auto-approve"
+    )
     assert with_file.code == 1 and "sha256" in with_file.err  # not the manifest it was made from
     assert env.writes() == []
-    applied = env.run("apply", "--plan", "plan.json", "--auto-approve", "--allow-mass-change")
+    applied = env.invoke("apply", "--plan", "plan.json", "--auto-approve", "--allow-mass-change")
     assert applied.code == 0, applied.err
 
 
@@ -247,10 +251,10 @@ def test_apply_plan_applies_a_plan_its_recorded_guards_allow(world: Any) -> None
     """Made under loose guards; the manifest on disk is stricter now: the plan's guards hold."""
     env = world(live_fleet(10))
     env.write_manifest(fleet(10, 4, head="guards: {max_touched_percent: 50}"))
-    planned = env.run("plan", "--out", "plan.json")
+    planned = env.invoke("plan", "--out", "plan.json")
     assert planned.code == 0 and "Warning" not in planned.out
     env.write_manifest(fleet(10, 4, head="guards: {max_touched_percent: 10}"))
-    applied = env.run("apply", "--plan", "plan.json", "--auto-approve")
+    applied = env.invoke("apply", "--plan", "plan.json", "--auto-approve")
     assert applied.code == 0, applied.err
     assert "guards." not in applied.err
 
@@ -258,8 +262,8 @@ def test_apply_plan_applies_a_plan_its_recorded_guards_allow(world: Any) -> None
 def test_a_dry_run_of_a_saved_plan_warns_of_its_guards(world: Any) -> None:
     env = world(live_fleet(10))
     env.write_manifest(fleet(10, 4))
-    assert env.run("plan", "--out", "plan.json").code == 0
-    dry = env.run("apply", "--plan", "plan.json", "--dry-run")
+    assert env.invoke("plan", "--out", "plan.json").code == 0
+    dry = env.invoke("apply", "--plan", "plan.json", "--dry-run")
     assert dry.code == 0, dry.err
     assert f"apply: warning: {PERCENT}" in dry.err
     assert env.writes() == []
@@ -269,11 +273,11 @@ def test_a_saved_plan_without_its_guards_is_held_to_the_defaults(world: Any) -> 
     """A plan file is data: dropping its `guards` must not turn the guard off."""
     env = world(live_fleet(10))
     env.write_manifest(fleet(10, 4))
-    assert env.run("plan", "--out", "plan.json").code == 0
+    assert env.invoke("plan", "--out", "plan.json").code == 0
     saved = json.loads((env.cwd / "plan.json").read_text())
     del saved["guards"]
     (env.cwd / "plan.json").write_text(json.dumps(saved))
-    refused = env.run("apply", "--plan", "plan.json", "--auto-approve")
+    refused = env.invoke("apply", "--plan", "plan.json", "--auto-approve")
     assert refused.code == 1, refused.err
     assert PERCENT in refused.err
     assert env.writes() == []
@@ -284,11 +288,11 @@ def test_a_saved_plan_with_loosened_guards_is_held_to_its_manifest_with_f(world:
     from, sha256 checked) the manifest's guards hold too."""
     env = world(live_fleet(10))
     env.write_manifest(fleet(10, 4))
-    assert env.run("plan", "--out", "plan.json").code == 0
+    assert env.invoke("plan", "--out", "plan.json").code == 0
     saved = json.loads((env.cwd / "plan.json").read_text())
     saved["guards"]["max_touched_percent"] = 100
     (env.cwd / "plan.json").write_text(json.dumps(saved))
-    refused = env.run("apply", "--plan", "plan.json", "-f", "powerpacks.yaml", "--auto-approve")
+    refused = env.invoke("apply", "--plan", "plan.json", "-f", "powerpacks.yaml", "--auto-approve")
     assert refused.code == 1, refused.err
     assert PERCENT in refused.err and "over 30%" in refused.err
     assert env.writes() == []

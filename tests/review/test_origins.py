@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import api_matrix
-from tests.review.conftest import manifest, no_traceback, origins, plan_json, pp, rented
+from tests.support.accounts import api_matrix, manifest, pp, rented
+from tests.support.cli import no_traceback
+from tests.support.plans import origins, plan_json
 
 APP = {
     "marketing": "20468599130939380",
@@ -91,7 +92,7 @@ def test_each_field_is_labelled_intent_drift_or_both(world: Any) -> None:
 
 def test_text_shows_this_change_and_drift_apart_both_marked(world: Any) -> None:
     env = three_way(world)
-    result = env.run("plan", "--base", "base.yaml")
+    result = env.invoke("plan", "--base", "base.yaml")
     assert result.code == 0, result.err
     mine, drift = text_sections(result.out)
     assert "local_connect:  true -> false" in mine
@@ -108,7 +109,7 @@ def test_text_shows_this_change_and_drift_apart_both_marked(world: Any) -> None:
 
 def test_markdown_keeps_the_drift_folded_with_a_one_line_count(world: Any) -> None:
     env = three_way(world)
-    result = env.run("plan", "--base", "base.yaml", "--format", "markdown")
+    result = env.invoke("plan", "--base", "base.yaml", "--format", "markdown")
     assert result.code == 0, result.err
     mine, drift = markdown_sections(result.out)
     assert "| `local_connect` | `true` | `false` |" in mine
@@ -127,8 +128,8 @@ def test_without_base_no_origin_and_no_sections(world: Any) -> None:
     plan = plan_json(env)
     assert "origin" not in json.dumps(plan)
     assert plan.get("base", False) is False
-    text = env.run("plan").out
-    markdown = env.run("plan", "--format", "markdown").out
+    text = env.invoke("plan").out
+    markdown = env.invoke("plan", "--format", "markdown").out
     for out in (text, markdown):
         assert "This change" not in out and "Drift on the live account" not in out
         assert "also drifted" not in out
@@ -142,7 +143,7 @@ def test_a_rename_is_intent_and_drift_on_the_renamed_powerpack_stays_drift(world
     assert origins(plan) == {("alerts", "name"): "intent", ("alerts", "sticky_sender"): "drift"}
     (change,) = plan["changes"]
     assert change["action"] == "update" and len(change["requests"]) == 1  # one call, no delete
-    mine, drift = text_sections(env.run("plan", "--base", "base.yaml").out)
+    mine, drift = text_sections(env.invoke("plan", "--base", "base.yaml").out)
     assert "name:" in mine and "alerts-old -> alerts" in mine and "sticky_sender" not in mine
     assert "sticky_sender:  true -> false" in drift and "name:" not in drift
 
@@ -161,11 +162,11 @@ def test_a_drift_only_plan_has_no_this_change_section(world: Any) -> None:
     text = manifest("a: {sticky_sender: false}", "b: {local_connect: true}")
     env.write_manifest(text)
     env.write_manifest(text, "base.yaml")
-    result = env.run("plan", "--base", "base.yaml", "--detailed-exitcode")
+    result = env.invoke("plan", "--base", "base.yaml", "--detailed-exitcode")
     assert result.code == 2, result.err
     assert "This change" not in result.out
     assert "Drift on the live account:" in result.out
-    markdown = env.run("plan", "--base", "base.yaml", "--format", "markdown").out
+    markdown = env.invoke("plan", "--base", "base.yaml", "--format", "markdown").out
     assert "### This change" not in markdown
     assert "<b>Drift on the live account</b>: 2 Powerpack(s), 2 difference(s)" in markdown
     assert set(origins(plan_json(env, "--base", "base.yaml")).values()) == {"drift"}
@@ -175,9 +176,9 @@ def test_an_intent_only_plan_has_no_drift_section(world: Any) -> None:
     env = world([pp("a")])
     env.write_manifest(manifest("a: {}"), "base.yaml")
     env.write_manifest(manifest("a: {sticky_sender: false}"))  # BASE doesn't manage it
-    result = env.run("plan", "--base", "base.yaml")
+    result = env.invoke("plan", "--base", "base.yaml")
     assert "This change:" in result.out and "Drift on the live account" not in result.out
-    markdown = env.run("plan", "--base", "base.yaml", "--format", "markdown").out
+    markdown = env.invoke("plan", "--base", "base.yaml", "--format", "markdown").out
     assert "### This change" in markdown and "<details>" not in markdown
 
 
@@ -222,7 +223,7 @@ def test_a_base_naming_an_application_that_is_gone_still_plans(world: Any) -> No
             "b: {sticky_sender: false}",  # the PR stops managing b's application
         )
     )
-    result = env.run("plan", "--base", "base.yaml", "--format", "json")
+    result = env.invoke("plan", "--base", "base.yaml", "--format", "json")
     assert result.code == 0, result.err
     no_traceback(result)
     assert origins(json.loads(result.out)) == {
@@ -253,7 +254,7 @@ def test_pool_members_are_labelled_like_any_field(world: Any) -> None:
     # arrived) and the PR asks for 103 instead: both.
     plan = plan_json(env, "--base", "base.yaml")
     assert origins(plan) == {("a", "numbers"): "drift", ("b", "numbers"): "both"}
-    mine, drift = text_sections(env.run("plan", "--base", "base.yaml").out)
+    mine, drift = text_sections(env.invoke("plan", "--base", "base.yaml").out)
     assert "+ 14155550103" in mine and "14155550101" not in mine
     assert "- 14155550101" in drift
 
@@ -282,12 +283,12 @@ def test_creates_and_deletes_carry_their_origin(world: Any) -> None:
         ("ops", "local_connect"): "drift",
         ("onboarding", "sticky_sender"): "intent",
     }
-    mine, drift = text_sections(env.run("plan", "--base", "base.yaml").out)
+    mine, drift = text_sections(env.invoke("plan", "--base", "base.yaml").out)
     assert "+ create onboarding" in mine and "- delete legacy" in mine
     assert "ops" not in mine and "guest" not in mine
     assert "+ create ops" in drift and "- delete guest" in drift
     assert "onboarding" not in drift and "legacy" not in drift
-    md_mine, md_drift = markdown_sections(env.run("plan", "--base", "base.yaml", "--format",
+    md_mine, md_drift = markdown_sections(env.invoke("plan", "--base", "base.yaml", "--format",
                                                   "markdown").out)  # fmt: skip
     assert "Create `onboarding`" in md_mine and "Delete `legacy`" in md_mine
     assert "Create `ops`" in md_drift and "Delete `guest`" in md_drift
@@ -305,10 +306,10 @@ def test_a_create_base_declares_with_a_field_the_pr_changes(world: Any) -> None:
 
 def test_apply_with_base_shows_the_sections_and_applies_everything(world: Any) -> None:
     env = three_way(world)
-    result = env.run("apply", "--base", "base.yaml", "--auto-approve")
+    result = env.invoke("apply", "--base", "base.yaml", "--auto-approve")
     assert result.code == 0, result.err
     assert "This change:" in result.out and "Drift on the live account:" in result.out
-    assert env.run("plan", "--detailed-exitcode").code == 0  # drift and intent both applied
+    assert env.invoke("plan", "--detailed-exitcode").code == 0  # drift and intent both applied
     live = env.live()["marketing-us"]
     assert (live["sticky_sender"], live["local_connect"]) == (False, False)
     assert live["application_id"] == APP["marketing"]
@@ -316,14 +317,14 @@ def test_apply_with_base_shows_the_sections_and_applies_everything(world: Any) -
 
 def test_a_saved_plan_keeps_its_origins_for_show_and_apply(world: Any) -> None:
     env = three_way(world)
-    assert env.run("plan", "--base", "base.yaml", "--out", "plan.json").code == 0
+    assert env.invoke("plan", "--base", "base.yaml", "--out", "plan.json").code == 0
     saved = json.loads((env.cwd / "plan.json").read_text())
     assert saved["base"] is True
     assert origins(saved) == origins(plan_json(env, "--base", "base.yaml"))
-    shown = env.run("show", "plan.json")
+    shown = env.invoke("show", "plan.json")
     assert shown.code == 0, shown.err
     assert "This change:" in shown.out and "Drift on the live account:" in shown.out
-    applied = env.run("apply", "--plan", "plan.json", "--auto-approve")
+    applied = env.invoke("apply", "--plan", "plan.json", "--auto-approve")
     assert applied.code == 0, applied.err
     assert "Drift on the live account:" in applied.out
 
@@ -336,7 +337,7 @@ def test_a_missing_base_is_an_error_naming_it_before_any_call(world: Any) -> Non
     env.write_manifest(manifest("a: {sticky_sender: false}"))
     for verb in (("plan",), ("apply", "--auto-approve"), ("apply", "--dry-run")):
         env.sb.clear_journal()
-        result = env.run(*verb, "--base", "no-such-base.yaml")
+        result = env.invoke(*verb, "--base", "no-such-base.yaml")
         assert result.code == 1, verb
         no_traceback(result)
         assert "no-such-base.yaml" in result.err and "base manifest" in result.err
@@ -356,13 +357,13 @@ def test_a_base_that_does_not_validate_is_an_error_naming_it(world: Any) -> None
     for name, text in bad.items():
         env.write_manifest(text, name)
         env.sb.clear_journal()
-        result = env.run("plan", "--base", name)
+        result = env.invoke("plan", "--base", name)
         assert result.code == 1, name
         no_traceback(result)
         assert name in result.err and "base manifest" in result.err, result.err
         assert "powerpacks.yaml" not in result.err.replace(name, ""), result.err
         assert env.sb.journal() == [], name
-    applied = env.run("apply", "--base", "unknown-key.yaml", "--auto-approve")
+    applied = env.invoke("apply", "--base", "unknown-key.yaml", "--auto-approve")
     assert applied.code == 1 and "unknown-key.yaml" in applied.err
     assert env.sb.journal() == []
 
@@ -371,7 +372,7 @@ def test_a_base_that_is_a_directory_is_an_error_naming_it(world: Any) -> None:
     env = world([pp("a")])
     env.write_manifest(manifest("a: {}"))
     (env.cwd / "basedir").mkdir()
-    result = env.run("plan", "--base", "basedir")
+    result = env.invoke("plan", "--base", "basedir")
     assert result.code == 1
     no_traceback(result)
     assert "basedir" in result.err
@@ -399,13 +400,13 @@ def test_an_unchanged_powerpack_is_shown_apart_from_the_drift(world: Any) -> Non
     text = manifest(body, "b: {sticky_sender: false}")
     env.write_manifest(text)
     env.write_manifest(text, "base.yaml")
-    result = env.run("plan", "--base", "base.yaml")
+    result = env.invoke("plan", "--base", "base.yaml")
     assert result.code == 0, result.err
     _, drift = text_sections(result.out)
     assert "update b" in drift
     assert "no change to a" in result.out
     assert "no change to a" not in drift.split("No change:")[0], result.out
-    markdown = env.run("plan", "--base", "base.yaml", "--format", "markdown").out
+    markdown = env.invoke("plan", "--base", "base.yaml", "--format", "markdown").out
     _, md_drift = markdown_sections(markdown)
     folded, _, after = md_drift.partition("</details>")
     assert "No change to `a`" not in folded

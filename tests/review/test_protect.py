@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.review.conftest import Env, manifest, no_traceback, pp, rented
+from tests.support.accounts import manifest, pp, rented
+from tests.support.cli import no_traceback
+from tests.support.world import Env
 
 US_CODE = {"shortcode": "72345", "country_iso2": "US"}
 ALL_FLAGS = ("--allow-delete", "--allow-mass-change")
@@ -31,12 +33,12 @@ def refused_everywhere(env: Env, *extra: str) -> list[str]:
     """plan refuses, apply refuses (even with every flag), --dry-run refuses; nothing is written,
     no plan file either. Returns the refusal lines plan printed on stderr."""
     before = env.sb.snapshot()
-    planned = env.run("plan", *extra, "--out", "plan.json")
+    planned = env.invoke("plan", *extra, "--out", "plan.json")
     assert planned.code == 1, planned.out + planned.err
     no_traceback(planned)
     assert not (env.cwd / "plan.json").exists(), "a refused plan was saved"
     for args in (("--auto-approve", *ALL_FLAGS), ("--dry-run", *ALL_FLAGS)):
-        applied = env.run("apply", *extra, *args)
+        applied = env.invoke("apply", *extra, *args)
         assert applied.code == 1, (args, applied.out, applied.err)
         no_traceback(applied)
         assert "protected" in applied.err
@@ -110,19 +112,19 @@ def test_adds_service_changes_and_field_updates_of_a_protected_pool_pass(world: 
             '  numbers: ["14155550100", {number: "14155550101", service: mms}, "14155550102"]',
         )
     )
-    planned = env.run("plan")
+    planned = env.invoke("plan")
     assert planned.code == 0, planned.err
     assert "protect" not in planned.err
-    applied = env.run("apply", "--auto-approve")
+    applied = env.invoke("apply", "--auto-approve")
     assert applied.code == 0, applied.err
     assert pools(env)["a"] == {"14155550100", "14155550101", "14155550102"}
-    assert env.run("plan", "--detailed-exitcode").code == 0
+    assert env.invoke("plan", "--detailed-exitcode").code == 0
 
 
 def test_a_move_into_a_protected_pool_passes(world: Any) -> None:
     env = world([pp("a"), pp("b", numbers=["14155550100"])])
     env.write_manifest(manifest('a: {protect: true, numbers: ["14155550100"]}', "b: {}"))
-    applied = env.run("apply", "--auto-approve")
+    applied = env.invoke("apply", "--auto-approve")
     assert applied.code == 0, applied.err
     assert pools(env) == {"a": {"14155550100"}, "b": set()}
 
@@ -148,9 +150,9 @@ def test_without_the_base_the_same_delete_is_only_guarded_by_allow_delete(world:
     """The protection above lives in BASE: without --base nothing protects legacy."""
     env = world([pp("legacy"), pp("kept")])
     env.write_manifest(manifest("kept: {}", head="prune: true"))
-    refused = env.run("apply", "--auto-approve")
+    refused = env.invoke("apply", "--auto-approve")
     assert refused.code == 1 and "--allow-delete" in refused.err
-    assert env.run("apply", "--auto-approve", "--allow-delete").code == 0
+    assert env.invoke("apply", "--auto-approve", "--allow-delete").code == 0
     assert "legacy" not in env.live()
 
 
@@ -177,7 +179,7 @@ def test_protect_is_not_a_default(world: Any) -> None:
     env = world([pp("a")])
     env.write_manifest(manifest("a: {}", head="defaults: {protect: true}"))
     for verb in ("validate", "plan"):
-        result = env.run(verb)
+        result = env.invoke(verb)
         assert result.code == 1
         assert "defaults.protect" in result.err and "protect" in result.err
     assert env.sb.journal() == []
@@ -190,7 +192,7 @@ def test_a_saved_plan_records_the_protected_powerpacks(world: Any) -> None:
     env = world([pp("a"), pp("b"), pp("legacy")])
     env.write_manifest(manifest("a: {}", "b: {}", "legacy: {protect: true}"), "base.yaml")
     env.write_manifest(manifest("a: {protect: true}", "b: {sticky_sender: false}", "legacy: {}"))
-    assert env.run("plan", "--base", "base.yaml", "--out", "plan.json").code == 0
+    assert env.invoke("plan", "--base", "base.yaml", "--out", "plan.json").code == 0
     saved = json.loads((env.cwd / "plan.json").read_text())
     live = env.live()
     for name in ("a", "legacy"):
@@ -201,7 +203,7 @@ def test_a_saved_plan_records_the_protected_powerpacks(world: Any) -> None:
 def recorded_protections(env: Env, text: str) -> list[str]:
     """What a plan made under the manifest `text` records as protected (a plan it doesn't trip)."""
     env.write_manifest(text, "protected.yaml")
-    result = env.run("plan", "-f", "protected.yaml", "--format", "json")
+    result = env.invoke("plan", "-f", "protected.yaml", "--format", "json")
     assert result.code == 0, result.err
     recorded: list[str] = json.loads(result.out)["protected"]
     assert recorded
@@ -221,13 +223,13 @@ def test_apply_plan_enforces_the_protections_the_plan_records(world: Any) -> Non
     the manifest on disk or without (-f), and with --allow-delete."""
     env = world([pp("legacy"), pp("kept")])
     env.write_manifest(manifest("kept: {}", head="prune: true"))
-    assert env.run("plan", "--out", "plan.json").code == 0
+    assert env.invoke("plan", "--out", "plan.json").code == 0
     swap_protections(
         env, "plan.json", recorded_protections(env, manifest("legacy: {protect: true}"))
     )
     env.sb.clear_journal()
     for extra in ((), ("-f", "powerpacks.yaml"), ALL_FLAGS, ("--dry-run", *ALL_FLAGS)):
-        result = env.run("apply", "--plan", "plan.json", "--auto-approve", *extra)
+        result = env.invoke("apply", "--plan", "plan.json", "--auto-approve", *extra)
         assert result.code == 1, (extra, result.err)
         no_traceback(result)
         assert "delete legacy" in result.err and "protected" in result.err
@@ -240,10 +242,10 @@ def test_apply_plan_enforces_a_recorded_protection_of_a_pool(world: Any) -> None
     a's pool whole, and apply --plan refuses the move."""
     env = world([pp("a", numbers=["14155550100", "14155550101"]), pp("b")])
     env.write_manifest(manifest("a: {}", 'b: {numbers: ["14155550101"]}'))
-    assert env.run("plan", "--out", "plan.json").code == 0
+    assert env.invoke("plan", "--out", "plan.json").code == 0
     swap_protections(env, "plan.json", recorded_protections(env, manifest("a: {protect: true}")))
     env.sb.clear_journal()
-    result = env.run("apply", "--plan", "plan.json", "--auto-approve", *ALL_FLAGS)
+    result = env.invoke("apply", "--plan", "plan.json", "--auto-approve", *ALL_FLAGS)
     assert result.code == 1, result.err
     no_traceback(result)
     assert "14155550101" in result.err and "protected" in result.err
@@ -260,16 +262,16 @@ def test_a_saved_plan_stripped_of_its_protections_is_still_held_to_base_and_mani
     env.write_manifest(manifest("kept: {}", 'a: {numbers: ["14155550100"]}', head="prune: true"))
     env.write_manifest(manifest("kept: {}", 'a: {numbers: ["14155550100"], protect: true}',
                                 head="prune: true"), "protected.yaml")  # fmt: skip
-    env.run("plan", "--out", "plan.json")  # refused (BASE is not given: legacy only pruned)
-    assert env.run("plan", "--out", "plan.json", "-f", "powerpacks.yaml").code in (0, 2)
+    env.invoke("plan", "--out", "plan.json")  # refused (BASE is not given: legacy only pruned)
+    assert env.invoke("plan", "--out", "plan.json", "-f", "powerpacks.yaml").code in (0, 2)
     swap_protections(env, "plan.json", [])
     env.sb.clear_journal()
-    with_base = env.run("apply", "--plan", "plan.json", "--base", "base.yaml", "--auto-approve",
+    with_base = env.invoke("apply", "--plan", "plan.json", "--base", "base.yaml", "--auto-approve",
                         *ALL_FLAGS)  # fmt: skip
     assert with_base.code == 1 and "delete legacy" in with_base.err, with_base.err
     no_traceback(with_base)
     # The branch's manifest protecting `a`: the plan's removal from a's pool is refused too.
     (env.cwd / "powerpacks.yaml").write_text((env.cwd / "protected.yaml").read_text())
-    assert env.run("plan", "--out", "plan2.json").code == 1  # plan itself refuses it
+    assert env.invoke("plan", "--out", "plan2.json").code == 1  # plan itself refuses it
     assert env.writes() == []
     assert "legacy" in env.live()

@@ -22,9 +22,9 @@ import pytest
 import requests
 
 from reconciler.sandbox import Sandbox, demo_state, write_state
-from tests.e2e.conftest import Env
 from tests.export.test_recipes import RECIPES, command
 from tests.recipes.test_plan_comment import post
+from tests.support.world import Env
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
@@ -67,7 +67,7 @@ def pull_request(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     shutil.copy(REPO / "powerpacks.yaml", work / "powerpacks.yaml")
     with Sandbox(state) as sb:
         env = Env(sb=sb, cwd=work)
-        main = env.run("apply", "--auto-approve")  # main, applied: the account converged
+        main = env.invoke("apply", "--auto-approve")  # main, applied: the account converged
         assert main.code == 0, main.err
         console(env, "support", {"sticky_sender": True})
         order = {"priority1": "shortcode", "priority2": "tollfree", "priority3": "longcode"}
@@ -79,9 +79,9 @@ def pull_request(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
             assert text.count(old) == 1, f"powerpacks.yaml changed: {old!r} is not in it once"
             text = text.replace(old, new)
         (work / "powerpacks.yaml").write_text(text)
-        planned = env.run(*command(RECIPES / "plan.yml", "plan", '--base "base.yaml"'))
+        planned = env.invoke(*command(RECIPES / "plan.yml", "plan", '--base "base.yaml"'))
         assert planned.code == 2, planned.err
-        as_text = env.run("plan", "--base", "base.yaml")
+        as_text = env.invoke("plan", "--base", "base.yaml")
         assert as_text.code == 0, as_text.err
     (tmp_path / "comment").mkdir()
     (created,) = post(tmp_path / "comment", planned.out, [])

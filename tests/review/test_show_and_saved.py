@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 
 from reconciler import __version__
-from tests.review.conftest import Env, Result, closed_port_url, manifest, no_traceback, pp
+from tests.support.accounts import manifest, pp
+from tests.support.cli import Run, no_traceback
+from tests.support.servers import closed_port_url
+from tests.support.world import Env
 
 TEXT = manifest(
     "a: {sticky_sender: false}",
@@ -32,13 +35,13 @@ def saved_world(world: Any) -> Env:
     return env
 
 
-def offline(env: Env, *args: str) -> Result:
+def offline(env: Env, *args: str) -> Run:
     """The CLI with no credentials and the API URL on a closed port: any call would fail."""
-    return env.run_plain(*args, env={"PLIVO_API_URL": closed_port_url()})
+    return env.invoke_plain(*args, env={"PLIVO_API_URL": closed_port_url()})
 
 
-def save(env: Env, fmt: str = "text", path: str = "plan.json") -> Result:
-    result = env.run("plan", "--format", fmt, "--out", path)
+def save(env: Env, fmt: str = "text", path: str = "plan.json") -> Run:
+    result = env.invoke("plan", "--format", fmt, "--out", path)
     assert result.code == 0, result.err
     return result
 
@@ -94,7 +97,7 @@ def test_show_needs_no_manifest_and_no_credentials(world: Any) -> None:
     env = saved_world(world)
     save(env)
     (env.cwd / "powerpacks.yaml").unlink()
-    shown = env.run_plain("show", "plan.json", "--format", "markdown")
+    shown = env.run_plain("show", "plan.json", "--format", "markdown")  # a real process
     assert shown.code == 0, shown.err
     assert "### Powerpacks plan: 1 to create, 2 to update, 1 to delete." in shown.out
 
@@ -135,7 +138,7 @@ def test_apply_plan_says_how_old_the_plan_is(world: Any) -> None:
     save(env)
     made = (datetime.now(timezone.utc) - timedelta(hours=2, minutes=5)).replace(microsecond=0)
     edit(env, lambda d: d.update(created_at=made.isoformat()))
-    result = env.run("apply", "--plan", "plan.json", "--dry-run")
+    result = env.invoke("apply", "--plan", "plan.json", "--dry-run")
     assert result.code == 0, result.err
     assert re.search(
         rf"^apply: plan\.json: made 2 h \d+ min ago \({re.escape(made.isoformat())}\) "
@@ -190,7 +193,7 @@ def test_a_tampered_plan_is_refused_by_show_as_by_apply(world: Any, tamper: str)
     no_traceback(shown)
     assert shown.out == ""
     env.sb.clear_journal()
-    applied = env.run("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
+    applied = env.invoke("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
     assert applied.code == 1, tamper
     assert env.sb.journal() == [], "a tampered plan was acted on"
     reason = [line for line in shown.err.splitlines() if "plan.json" in line]
@@ -203,10 +206,10 @@ def test_a_tampered_plan_is_refused_by_show_as_by_apply(world: Any, tamper: str)
 def test_a_saved_plan_applied_twice_reports_every_change_already_applied(world: Any) -> None:
     env = saved_world(world)
     save(env)
-    first = env.run("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
+    first = env.invoke("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
     assert first.code == 0, first.err
     env.sb.clear_journal()
-    again = env.run("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
+    again = env.invoke("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
     assert again.code == 0, again.err
     assert env.writes() == []
     for line in (
@@ -231,9 +234,9 @@ def test_the_changes_already_applied_are_skipped_and_the_rest_applied(world: Any
         "gone: {}",
     )
     env.write_manifest(partial, "partial.yaml")  # the update of a and the create, applied
-    assert env.run("apply", "-f", "partial.yaml", "--auto-approve").code == 0
+    assert env.invoke("apply", "-f", "partial.yaml", "--auto-approve").code == 0
     env.sb.clear_journal()
-    result = env.run("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
+    result = env.invoke("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
     assert result.code == 0, result.err
     lines = result.err.splitlines()
     assert "apply: update a: already applied" in lines
@@ -244,7 +247,7 @@ def test_the_changes_already_applied_are_skipped_and_the_rest_applied(world: Any
     live = env.live()
     assert len(written) == 2 and "gone" not in live
     assert live["b"]["local_connect"] is False
-    assert env.run("plan", "--detailed-exitcode").code == 0
+    assert env.invoke("plan", "--detailed-exitcode").code == 0
 
 
 def test_a_change_moved_elsewhere_since_the_plan_is_still_refused_as_stale(world: Any) -> None:
@@ -252,9 +255,9 @@ def test_a_change_moved_elsewhere_since_the_plan_is_still_refused_as_stale(world
     env = saved_world(world)
     save(env)
     env.write_manifest(manifest("a: {sticky_sender: false, local_connect: false}"), "other.yaml")
-    assert env.run("apply", "-f", "other.yaml", "--auto-approve").code == 0
+    assert env.invoke("apply", "-f", "other.yaml", "--auto-approve").code == 0
     env.sb.clear_journal()
-    result = env.run("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
+    result = env.invoke("apply", "--plan", "plan.json", "--auto-approve", "--allow-delete")
     assert result.code == 1
     assert "a" in result.err and "local_connect" in result.err
     assert env.writes() == []

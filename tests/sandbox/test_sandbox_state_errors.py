@@ -6,8 +6,7 @@ The table holds one broken state per row: either raw bytes, or a change to the d
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from reconciler.sandbox import (
     load_state,
     write_state,
 )
+from tests.support.cli import Run, invoke
 
 State = dict[str, Any]
 
@@ -272,17 +272,17 @@ CLI_CASES = ["a directory", "not JSON", "not UTF-8", "a JSON array", "powerpacks
              "Powerpack without uuid", "number in two pools", "rate_limit a string"]  # fmt: skip
 
 
-def powerpacks(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "reconciler", *args], capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+def powerpacks(*args: str) -> Run:
+    """The CLI in this process (tests/sandbox/test_sandbox_cli.py runs `sandbox` for real)."""
+    return invoke(Path.cwd(), dict(os.environ), *args, timeout=60)
 
 
-def assert_one_error_line(result: subprocess.CompletedProcess[str], path: Path) -> None:
-    assert result.returncode == 1, result
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert str(path) in lines[0] and "Traceback" not in result.stderr
-    assert result.stdout == ""
+def assert_one_error_line(result: Run, path: Path) -> None:
+    assert result.code == 1, result
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.err
+    assert str(path) in lines[0] and "Traceback" not in result.err
+    assert result.out == ""
 
 
 @pytest.mark.parametrize("command", ["show", "serve"])
@@ -292,12 +292,12 @@ def test_cli_prints_one_error_line(tmp_path: Path, case: str, command: str) -> N
     port = ["--port", "0"] if command == "serve" else []
     result = powerpacks("sandbox", command, "--state", str(path), *port)
     assert_one_error_line(result, path)
-    assert expected in result.stderr
+    assert expected in result.err
 
 
 def test_cli_reset_repairs_a_broken_file_but_not_a_directory(tmp_path: Path) -> None:
     path, _ = broken_file(tmp_path, "not JSON")
-    assert powerpacks("sandbox", "reset", "--state", str(path)).returncode == 0
+    assert powerpacks("sandbox", "reset", "--state", str(path)).code == 0
     assert load_state(path)["powerpacks"]
     folder = tmp_path / "folder"
     folder.mkdir()

@@ -1,4 +1,5 @@
-"""Saved plans made for real against a sandbox, and the checks a tampered one must pass."""
+"""Plans made for real against a sandbox: JSON plans read back, saved plans, and the checks a
+tampered one must pass."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from reconciler.cli.planning import make_plan
 from reconciler.core import writes
 from reconciler.core.models import Change, DesiredPowerpack, FieldChange, Manifest, Member, Move
 from reconciler.render import render_json
-from tests.e2e.conftest import pp
-from tests.reliability.conftest import World
+from tests.support.accounts import pp
+from tests.support.world import Env, World
 
 # Two managed Powerpacks updated (flags, a priority cell), one renamed, one created, and (pruned)
 # two deleted: every action a saved plan can hold.
@@ -52,10 +53,22 @@ POOL_DESIRED = {
 }
 
 
+def plan_json(env: Env, *args: str) -> dict[str, Any]:
+    """`plan --format json` (plus args) as data; the plan must succeed."""
+    result = env.invoke("plan", "--format", "json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def origins(plan: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(Powerpack, field) -> origin of every field change in a JSON plan."""
+    return {(c["name"], f["field"]): f["origin"] for c in plan["changes"] for f in c["fields"]}
+
+
 def saved_plan(w: World, text: str = MANIFEST, name: str = "plan.json") -> dict[str, Any]:
     """`plan --out` against the world's sandbox; the saved document."""
     w.write(text)
-    r = w.run("plan", "--out", name)
+    r = w.invoke("plan", "--out", name)
     assert r.code == 0, r.err
     return json.loads((w.cwd / name).read_text(encoding="utf-8"))
 
@@ -94,7 +107,7 @@ def write_doc(w: World, doc: Any, name: str = "tampered.json") -> Path:
 def refused_without_writes(w: World, plan: str | Path, *more: str) -> str:
     """`apply --plan` refuses the file: exit 1, one clean error, no write reached the sandbox."""
     w.sb.clear_journal()
-    r = w.run(
+    r = w.invoke(
         "apply",
         "--plan",
         str(plan),

@@ -1,5 +1,6 @@
-"""Servers for what the sandbox can't do: an API whose Powerpack list moves between page reads
-(and which still takes writes), and raw sockets that trickle, stall or never answer."""
+"""Servers for what the sandbox can't do: an API whose answers a test bends (`Hostile`), one whose
+Powerpack list moves between page reads (and which still takes writes), raw sockets that trickle,
+stall or never answer, and an API that quotes back what it was sent."""
 
 from __future__ import annotations
 
@@ -8,12 +9,133 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.reliability.conftest import AUTH_ID, powerpack_obj
+from tests.support.accounts import AUTH_ID, powerpack_obj
+
+# --- a hostile HTTP server for answers the sandbox can't give ------------------------------------
+
+Answer = tuple[int, dict[str, str], Any]  # body: bytes, or a callable writing a stream
+Behaviour = Callable[["Hostile", str, str, dict[str, str]], Answer | None]
+
+
+def json_answer(data: Any, status: int = 200) -> Answer:
+    return status, {"Content-Type": "application/json"}, json.dumps(data).encode()
+
+
+class Hostile:
+    """A loopback HTTP API serving `count` Powerpacks, bent by `behave` (None: a normal answer).
+
+    Every request is recorded in `requests` as (method, path+query)."""
+
+    def __init__(self, count: int, behave: Behaviour | None = None):
+        self.objects = [powerpack_obj(i) for i in range(count)]
+        self.behave = behave
+        self.requests: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [r for r in self.requests if r[0] != "GET"]
+
+    def page(self, query: dict[str, str], total: int | None = None) -> Answer:
+        offset, limit = int(query.get("offset", 0)), int(query.get("limit", 20))
+        objs = self.objects[offset : offset + limit]
+        total = len(self.objects) if total is None else total
+        meta = {"limit": limit, "offset": offset, "total_count": total, "next": None}
+        return json_answer({"api_id": "x", "meta": meta, "objects": objs})
+
+    def normal(self, method: str, path: str, query: dict[str, str]) -> Answer:
+        parts = [p for p in path.split("/") if p]
+        if method == "GET" and parts[-1] == "Powerpack":
+            return self.page(query)
+        if method == "GET" and parts[-1] == "Application":
+            return json_answer({"api_id": "x", "meta": {"total_count": 0}, "objects": []})
+        for obj in self.objects:
+            if parts[-1] == obj["uuid"] and method == "GET":
+                return json_answer({"api_id": "x", **obj})
+        return json_answer({"api_id": "x", "error": "not found"}, 404)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        hostile = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                with hostile.lock:
+                    hostile.requests.append((self.command, self.path))
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                answer = None
+                if hostile.behave is not None:
+                    answer = hostile.behave(hostile, self.command, parts.path, query)
+                status, headers, body = answer or hostile.normal(self.command, parts.path, query)
+                if callable(body):  # a streaming answer: no length, the body writes itself
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        body(self.wfile)
+                    return
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _any
+
+        return Handler
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hostiles() -> Iterator[Callable[..., Hostile]]:
+    """For a `hostile` fixture: hostile(count=45, behave=None) -> Hostile, closed at teardown."""
+    servers: list[Hostile] = []
+
+    def make(count: int = 45, behave: Behaviour | None = None) -> Hostile:
+        servers.append(Hostile(count, behave))
+        return servers[-1]
+
+    yield make
+    for s in servers:
+        s.close()
+
+
+def closed_port_url() -> str:
+    """An http URL on loopback where nothing listens: any call to it fails at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+# --- an API whose Powerpack list moves between page reads -------------------------------------
 
 Churn = Callable[["MovingApi", int, int], None]
 """churn(api, read, offset): called before a list page at offset > 0 is answered; `read` counts

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.terminal.conftest import LONG, WIDE, long_names
+from tests.support.terminal import LONG, WIDE, long_names
 from tests.terminal.term import columns, plain, resize, run_tty, terminal_env
 
 WIDTHS = [40, 80, 200]

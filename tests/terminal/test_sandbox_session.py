@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.terminal.conftest import REPO
+from tests.support.terminal import REPO
 from tests.terminal.term import terminal_env
 
 STATE = Path(".powerpacks") / "sandbox.json"

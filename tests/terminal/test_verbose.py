@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.terminal.conftest import long_names
+from tests.support.terminal import long_names
 from tests.terminal.term import plain
 
 PHASES = ("Powerpack list", "priority matrices", "applications", "number pools")
