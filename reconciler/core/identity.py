@@ -9,6 +9,7 @@ only when exactly one application has it.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -151,8 +152,10 @@ def app_names(app_id: str, apps: tuple[LiveApplication, ...] | None) -> list[str
 
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")  # the scripts whose letters pass for one another
 _WORD = re.compile(r"[^\W\d_]+")  # runs of letters (combining marks excluded: they are \W)
-# Letters of other scripts drawn like Latin ones (lower case: skeletons are case-folded).
-_CONFUSABLE = str.maketrans(
+_DRAWN_WORD = re.compile(r"[^\W\d_]+(?:[^\w\s]+[^\W\d_]+)*")  # words, with what joins them
+# Letters of other scripts drawn like Latin ones (lower case: skeletons are case-folded), which
+# Unicode's confusables data leaves out (it maps capitals and a few small letters only).
+_CURATED = str.maketrans(
     {
         **dict(
             zip(
@@ -178,6 +181,27 @@ _CONFUSABLE = str.maketrans(
         ),  # small capitals
     }
 )
+
+
+@functools.lru_cache(maxsize=1)
+def _confusable() -> dict[int, str]:
+    """Every character Unicode's confusables data (TR39, through confusable-homoglyphs) says is
+    drawn like ASCII, mapped to that ASCII in lower case (a letter preferred), plus the curated
+    letters above. Loaded on the first name that is not plain ASCII."""
+    from confusable_homoglyphs.utils import load
+
+    table: dict[int, str] = {}
+    for char, glyphs in load("confusables.json").items():
+        if len(char) != 1 or char.isascii():
+            continue
+        drawn = [g["c"] for g in glyphs if g["c"].isascii() and g["c"].isprintable()]
+        drawn = [d for d in drawn if d.strip()]
+        if drawn:
+            table[ord(char)] = min(drawn, key=lambda d: (not d.isalpha(), len(d), d)).lower()
+    table.update(_CURATED)
+    return table
+
+
 # Characters Unicode draws as nothing (Default_Ignorable_Code_Point) or as a blank that is not
 # a category-Z space: a name holding one looks like the name without it.
 _BLANK = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0}
@@ -234,29 +258,38 @@ def name_hazards(name: str) -> list[str]:
         reasons.append("holds invisible characters (control, format or non-ASCII space)")
     if unicodedata.normalize("NFC", name) != name:
         reasons.append("holds combining marks that NFC normalisation would change")
-    elif any(c.isalnum() and unicodedata.normalize("NFKC", c) != c for c in name):
-        reasons.append("uses compatibility forms of letters (fullwidth, styled)")
+    elif any(not (c.isascii() or is_invisible(c)) and unicodedata.normalize("NFKC", c) != c
+             for c in name):  # fmt: skip
+        reasons.append("uses compatibility forms of characters (fullwidth, styled)")
     drawn, mixed = _latin_look_word(name), _mixed_word(name)
     if mixed:
         reasons.append(f"mixes {mixed}")
     elif drawn:
-        reasons.append(f"has letters drawn like Latin ones ({drawn})")
+        reasons.append(f"has characters drawn like ASCII ones ({drawn})")
     return reasons
 
 
 def _latin_look_word(name: str) -> str | None:
     """ "order" with an Armenian oh (U+0585), "git" with a script g (U+0261), "code" spelled all
-    in Cyrillic (U+0441 U+043E U+0501 U+0435): a word whose
-    every letter is Latin or drawn like a Latin one reads as the Latin word, whatever the
-    scripts. (A Russian word with a letter no Latin one looks like reads as itself.)"""
-    for word in _WORD.findall(name):
+    in Cyrillic (U+0441 U+043E U+0501 U+0435), "alerts-eu" with a Unicode hyphen (U+2010): a word
+    whose every character is ASCII or drawn like an ASCII letter (or, between letters, like ASCII
+    punctuation) reads as the ASCII word, whatever the scripts. (A Russian word with a letter no
+    Latin one looks like reads as itself.)"""
+    table = _confusable()
+    for word in _DRAWN_WORD.findall(name):
         odd = [c for c in word if not c.isascii()]
         folded = "".join(odd).casefold()  # casefold may give two letters for one (U+FB01)
-        if odd and all(c.isascii() or ord(c) in _CONFUSABLE for c in folded):
+        if odd and all(c.isascii() or _drawn_as(table, c) for c in folded):
             first = odd[0]
-            plain = word.casefold().translate(_CONFUSABLE)
+            plain = word.casefold().translate(table)
             return f"U+{ord(first):04X} {unicodedata.name(first, '?')}: reads as {plain!r}"
     return None
+
+
+def _drawn_as(table: dict[int, str], char: str) -> bool:
+    """A letter drawn like an ASCII letter; any other character drawn like ASCII."""
+    drawn = table.get(ord(char))
+    return drawn is not None and (drawn.isalpha() or not char.isalpha())
 
 
 def show_name(name: str) -> str:
@@ -288,7 +321,9 @@ def skeleton(name: str) -> str:
     surrounding blanks and look-alike letters of other scripts are set aside."""
     text = unicodedata.normalize("NFKC", name)
     text = "".join(c for c in text if not is_invisible(c) or c.isspace())
-    text = unicodedata.normalize("NFKC", text.casefold()).translate(_CONFUSABLE)
+    text = unicodedata.normalize("NFKC", text.casefold())
+    if not text.isascii():
+        text = text.translate(_confusable())
     return " ".join(text.split())
 
 

@@ -54,6 +54,12 @@ PAIRS = {
     "\u1d0fwn": "own",  # small capital o
     "UPPER": "upper",  # case
     "idea\u3000space": "idea space",  # ideographic space
+    "alerts\u2010eu": "alerts-eu",  # Unicode hyphen
+    "ops\u2013eu": "ops-eu",  # en dash
+    "minus\u2212one": "minus-one",  # minus sign
+    "\u13aaudit": "audit",  # Cherokee letter go, drawn as A
+    "dot\u2024leader": "dot.leader",  # one dot leader
+    "quote\u2019s": "quote's",  # right single quotation mark
 }
 
 
@@ -172,3 +178,14 @@ def test_apply_reports_names_escaped(tmp_path: Path) -> None:
     assert "ops\u200b" not in r.out + r.err
     assert '"ops\\u200b"' in r.err
     w.sb.stop()
+
+
+@pytest.mark.parametrize(
+    "name", ["оплата", "привет", "Müller", "naïve", "café", "日本語", "São Paulo", "o'brien"]
+)
+def test_a_name_that_reads_as_itself_has_no_hazard(name: str) -> None:
+    """The control: words of other scripts, accents and ASCII punctuation are not look-alikes."""
+    from reconciler.core.identity import name_hazards
+
+    assert name_hazards(name) == []
+    assert show_name(name) == name
