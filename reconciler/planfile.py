@@ -135,7 +135,7 @@ class _PlanFile(_Strict):
 def plan_from_json(text: str, where: str = "the plan") -> Plan:
     """Read a saved plan; anything that is not exactly a plan of this format is a PlanFileError."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except (ValueError, RecursionError) as e:
         raise PlanFileError(f"{where}: not a powerpacks plan: invalid JSON ({e})") from None
     if not isinstance(doc, dict) or "format_version" not in doc:
@@ -152,6 +152,20 @@ def plan_from_json(text: str, where: str = "the plan") -> Plan:
     except RecursionError:
         raise PlanFileError(f"{where}: not a valid powerpacks plan: nested too deep") from None
     return _plan(parsed, where)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object with a key twice reads as its last value to Python and as its first to some
+    readers: a file that says two things is refused, not read one way."""
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        raise ValueError(f"the key {twice[0]!r} appears twice in one object")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _first(e: ValidationError) -> str:

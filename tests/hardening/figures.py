@@ -33,7 +33,7 @@ from .test_deadlines import KINDS, url_of
 
 def tampered_plans(base: Path) -> dict[str, int]:
     """Every tampering of the catalogue, through `apply --plan`."""
-    from tests.support.plans import LIVE, POOL_LIVE, POOL_RENTED, pool_plan, saved_plan, write_doc
+    from tests.support.plans import LIVE, POOL_LIVE, POOL_RENTED, pool_plan, saved_plan
 
     counts: Counter[str] = Counter()
     worlds = [
@@ -43,6 +43,7 @@ def tampered_plans(base: Path) -> dict[str, int]:
     for w, make, cases in worlds:
         doc = make(w)
         live = {p["name"]: p for p in w.sb.snapshot()["powerpacks"]}
+        texts = []
         for edit in cases.values():
             forged = copy.deepcopy(doc)
             if cases is tamper.POOLS:  # what the pool tamperings read, as their test gives it
@@ -51,8 +52,13 @@ def tampered_plans(base: Path) -> dict[str, int]:
             edit(forged)
             forged.pop("x-keep-pool", None)
             forged.pop("x-uuids", None)
+            texts.append(json.dumps(forged, indent=2, ensure_ascii=False))
+        if cases is tamper.MAIN:  # files JSON readers read differently (a key twice, NaN)
+            texts += [raw(json.dumps(doc, indent=2)) for raw in tamper.RAW.values()]
+        for text in texts:
             w.sb.clear_journal()
-            path = write_doc(w, forged, "tampered.json")
+            path = w.cwd / "tampered.json"
+            path.write_text(text, encoding="utf-8")
             r = w.run("apply", "--plan", str(path), "--auto-approve", "--allow-delete",
                       "--allow-mass-change")  # fmt: skip
             counts["tampered plans"] += 1

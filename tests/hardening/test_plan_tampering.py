@@ -367,6 +367,42 @@ MAIN: dict[str, Callable[[Doc], None]] = {
 }
 
 
+def _text_key_twice(text: str) -> str:
+    """A second `changes` key: Python keeps the last, a reviewer's reader may show the first."""
+    return text[: text.rindex("}")] + ', "changes": []}'
+
+
+def _text_nested_key_twice(text: str) -> str:
+    return text.replace('"action": "delete"', '"action": "delete", "action": "update"', 1)
+
+
+def _text_nan(text: str) -> str:
+    return text.replace('"unchanged": ', '"unchanged": NaN, "x": ', 1)
+
+
+RAW: dict[str, Callable[[str], str]] = {
+    "a top-level key twice": _text_key_twice,
+    "a change's key twice": _text_nested_key_twice,
+    "NaN for a number": _text_nan,
+    "Infinity for a number": lambda t: t.replace(
+        '"unchanged": ', '"unchanged": -Infinity, "y": ', 1
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(RAW))
+def test_a_plan_file_that_says_two_things_is_refused(main_world, case: str) -> None:
+    """JSON that parsers read differently (a key twice, NaN): refused, not read one way."""
+    w, doc = main_world
+    text = json.dumps(doc, indent=2)
+    forged = RAW[case](text)
+    assert forged != text
+    path = w.cwd / "raw.json"
+    path.write_text(forged, encoding="utf-8")
+    err = refused_without_writes(w, path)
+    assert "not a powerpacks plan: invalid JSON" in err, err
+
+
 @pytest.mark.parametrize("case", list(MAIN))
 def test_a_tampered_plan_is_refused_whole_with_no_write(main_world, case: str) -> None:
     w, doc = main_world
