@@ -68,7 +68,9 @@ def token_forms(auth_id: str, token: str) -> tuple[str, ...]:
             pair = f"{user}:".encode(encoding) + raw
             encoded = base64.b64encode(pair).decode("ascii")
             texts |= {encoded, encoded.rstrip("=")}
+        texts |= _encoded(raw)
         texts |= {quote(raw, safe=""), quote_plus(raw, safe="")}
+    texts |= {token.upper(), token.lower()}  # an answer that changed its case
     escaped = set()
     for text in texts:
         escaped |= {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
@@ -77,6 +79,21 @@ def token_forms(auth_id: str, token: str) -> tuple[str, ...]:
             escaped.add(quote(text, safe=""))
     forms = {f for f in texts | escaped if f}
     return tuple(sorted(forms, key=lambda f: (-len(f), f)))
+
+
+def _encoded(raw: bytes) -> set[str]:
+    """The token's bytes base64-encoded (standard and URL-safe) at each of the three alignments
+    it can have inside a longer encoded text (the characters its neighbours share are cut), and
+    in hex."""
+    forms = {raw.hex(), raw.hex().upper()}
+    for shift in range(3):
+        # the characters whose 6 bits all come from the token's bytes, not from its neighbours
+        first, end = -(-8 * shift // 6), (8 * (shift + len(raw))) // 6
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            core = encode(b"\0" * shift + raw).decode("ascii")[first:end]
+            if len(core) >= PIECE:
+                forms.add(core)
+    return forms
 
 
 class Redactor:

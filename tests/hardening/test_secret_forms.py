@@ -52,6 +52,10 @@ def forms(token: str, auth_id: str = AUTH_ID) -> set[str]:
         out.add(raw.decode("latin-1"))
         out.add(base64.b64encode(f"{auth_id}:".encode(enc) + raw).decode())
         out.add(base64.b64encode(raw).decode())
+        out |= {raw.hex(), token.upper()}
+        for before in (b"x", b"xy"):  # inside a longer encoded text: the middle is the token's
+            for encode in (base64.b64encode, base64.urlsafe_b64encode):
+                out.add(encode(before + raw).decode()[4:-4])
     return out
 
 
@@ -117,6 +121,15 @@ ECHOES: dict[str, Echo] = {
     "as a 401 body": lambda t, h: _json(t, 401),
     "as a 404 body": lambda t, h: _json(t, 404),
     "in a redirect": lambda t, h: (302, {"Location": f"http://x/?t={quote(t)}"}, b""),
+    "base64 of the token": lambda t, h: _json(base64.b64encode(t.encode()).decode()),
+    "base64 inside a longer text": lambda t, h: _json(
+        base64.b64encode(b'{"token": "' + t.encode() + b'"}').decode()
+    ),
+    "URL-safe base64, shifted": lambda t, h: _json(
+        base64.urlsafe_b64encode(b"xy" + t.encode() + b"z").decode()
+    ),
+    "hex": lambda t, h: _json("token=" + t.encode().hex()),
+    "upper case": lambda t, h: _json(f"INVALID TOKEN {t.upper()}"),
     "in a response header": lambda t, h: (
         400,
         {"WWW-Authenticate": f"Basic realm={h}", "Content-Type": "application/json"},
