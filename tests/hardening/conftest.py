@@ -9,20 +9,10 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.support.servers import Hostile, hostiles
-from tests.support.world import World, world_at, worlds
+from tests.support.fixtures import hostile, world
+from tests.support.world import World, world_at
 
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[Callable[..., World]]:
-    """world(powerpacks, **Sandbox options) -> World (stopped at teardown)."""
-    yield from worlds(tmp_path)
-
-
-@pytest.fixture
-def hostile() -> Iterator[Callable[..., Hostile]]:
-    """hostile(count=45, behave=None) -> a running Hostile server (closed at teardown)."""
-    yield from hostiles()
+__all__ = ["fresh", "hostile", "world"]
 
 
 @pytest.fixture

@@ -186,24 +186,35 @@ def drain(master: int) -> bytes:
         seen += chunk
 
 
-@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "ctrl-c"])
-def test_a_signal_at_the_confirmation_prompt(world: Callable[..., World], how: str) -> None:
-    w = world(account(3, 0))
+def at_the_prompt(w: World, act: Callable[[subprocess.Popen[bytes], int], None]) -> tuple[int, str]:
+    """`apply` on a pty up to its confirmation prompt, then `act(proc, master)`; the exit code
+    and everything the terminal showed."""
     w.write("version: 1\npowerpacks:\n  m-00: {sticky_sender: false}\n")
     proc, master = pty_run(w, ["apply"])
     try:
         read_until(master, b"Only 'yes' will be accepted")
-        if how == "ctrl-c":
-            os.write(master, b"\x03")  # the terminal's interrupt character: SIGINT from the tty
-        else:
-            proc.send_signal(getattr(signal, how))
+        act(proc, master)
         proc.wait(timeout=GUARD)
         text = drain(master).decode(errors="replace")
     finally:
         if proc.poll() is None:
             proc.kill()
         os.close(master)
-    assert proc.returncode == (143 if how == "SIGTERM" else 130), text
+    return proc.returncode, text
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "ctrl-c"])
+def test_a_signal_at_the_confirmation_prompt(world: Callable[..., World], how: str) -> None:
+    w = world(account(3, 0))
+
+    def interrupt(proc: subprocess.Popen[bytes], master: int) -> None:
+        if how == "ctrl-c":
+            os.write(master, b"\x03")  # the terminal's interrupt character: SIGINT from the tty
+        else:
+            proc.send_signal(getattr(signal, how))
+
+    code, text = at_the_prompt(w, interrupt)
+    assert code == (143 if how == "SIGTERM" else 130), text
     assert "Traceback" not in text
     assert w.writes() == []
 
@@ -212,21 +223,11 @@ def test_a_signal_at_the_confirmation_prompt(world: Callable[..., World], how: s
 def test_the_prompt_takes_its_answer(world: Callable[..., World], answer: str) -> None:
     """The control for the pty harness: the prompt is real; yes applies, anything else not."""
     w = world(account(3, 0))
-    w.write("version: 1\npowerpacks:\n  m-00: {sticky_sender: false}\n")
-    proc, master = pty_run(w, ["apply"])
-    try:
-        read_until(master, b"Only 'yes' will be accepted")
-        os.write(master, answer.encode() + b"\r")
-        proc.wait(timeout=GUARD)
-        text = drain(master).decode(errors="replace")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+    code, text = at_the_prompt(w, lambda proc, master: os.write(master, answer.encode() + b"\r"))
     if answer == "yes":
-        assert proc.returncode == 0, text
+        assert code == 0, text
         assert len(w.writes()) == 1
     else:
-        assert proc.returncode == 1, text
+        assert code == 1, text
         assert "nothing was changed" in text
         assert w.writes() == []

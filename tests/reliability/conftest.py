@@ -1,24 +1,6 @@
 """Reliability fixtures: a sandbox account (tests/support/world.py) or a hostile server
 (tests/support/servers.py) for the CLI to run against."""
 
-from __future__ import annotations
+from tests.support.fixtures import hostile, world
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
-
-from tests.support.servers import Hostile, hostiles
-from tests.support.world import World, worlds
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[Callable[..., World]]:
-    """world(powerpacks, **Sandbox options) -> World (stopped at teardown)."""
-    yield from worlds(tmp_path)
-
-
-@pytest.fixture
-def hostile() -> Iterator[Callable[..., Hostile]]:
-    """hostile(count=45, behave=None) -> a running Hostile server (closed at teardown)."""
-    yield from hostiles()
+__all__ = ["hostile", "world"]

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.support.accounts import AUTH_ID, powerpack_obj
 
-# --- a hostile HTTP server for answers the sandbox can't give ------------------------------------
+# --- loopback HTTP servers ----------------------------------------------------------------------
 
 Answer = tuple[int, dict[str, str], Any]  # body: bytes, or a callable writing a stream
 Behaviour = Callable[["Hostile", str, str, dict[str, str]], Answer | None]
@@ -26,7 +26,69 @@ def json_answer(data: Any, status: int = 200) -> Answer:
     return status, {"Content-Type": "application/json"}, json.dumps(data).encode()
 
 
-class Hostile:
+def split_target(target: str) -> tuple[str, dict[str, str]]:
+    """`/v1/x/?limit=20` -> ("/v1/x/", {"limit": "20"})."""
+    parts = urlsplit(target)
+    return parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
+
+
+class Loopback:
+    """An HTTP/1.1 server on loopback, each request on its own thread: a subclass answers
+    `respond(method, target, body, headers) -> (status, headers, body)` (target: the path and
+    query as sent), where body is bytes or a callable that writes a stream (sent without a
+    length, then the connection closes)."""
+
+    def _serve(self) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def respond(self, method: str, target: str, body: bytes, headers: Any) -> Answer:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, headers, body = owner.respond(self.command, self.path, raw, self.headers)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                if callable(body):  # a streaming answer: no length, the body writes itself
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        body(self.wfile)
+                    return
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _any
+
+        return Handler
+
+
+class Hostile(Loopback):
     """A loopback HTTP API serving `count` Powerpacks, bent by `behave` (None: a normal answer).
 
     Every request is recorded in `requests` as (method, path+query)."""
@@ -36,13 +98,7 @@ class Hostile:
         self.behave = behave
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._serve()
 
     def writes(self) -> list[tuple[str, str]]:
         return [r for r in self.requests if r[0] != "GET"]
@@ -65,53 +121,12 @@ class Hostile:
                 return json_answer({"api_id": "x", **obj})
         return json_answer({"api_id": "x", "error": "not found"}, 404)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        hostile = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # quiet
-                pass
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                with hostile.lock:
-                    hostile.requests.append((self.command, self.path))
-                parts = urlsplit(self.path)
-                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                answer = None
-                if hostile.behave is not None:
-                    answer = hostile.behave(hostile, self.command, parts.path, query)
-                status, headers, body = answer or hostile.normal(self.command, parts.path, query)
-                if callable(body):  # a streaming answer: no length, the body writes itself
-                    self.send_response(status)
-                    for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Connection", "close")
-                    self.end_headers()
-                    self.close_connection = True
-                    with contextlib.suppress(OSError):
-                        body(self.wfile)
-                    return
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                if "Content-Length" not in headers:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(OSError):
-                    self.wfile.write(body)
-
-            do_GET = do_POST = do_DELETE = _any
-
-        return Handler
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self, method: str, target: str, body: bytes, headers: Any) -> Answer:
+        with self.lock:
+            self.requests.append((method, target))
+        path, query = split_target(target)
+        answer = self.behave(self, method, path, query) if self.behave is not None else None
+        return answer or self.normal(method, path, query)
 
 
 def hostiles() -> Iterator[Callable[..., Hostile]]:
@@ -142,7 +157,7 @@ Churn = Callable[["MovingApi", int, int], None]
 the list reads (one per offset-0 page) so far, from 1."""
 
 
-class MovingApi:
+class MovingApi(Loopback):
     """A loopback Powerpack API: list (pages of 20), get, create, update, delete, applications.
 
     `churn` edits `objects` between page reads, as a concurrent editor of the account would.
@@ -158,13 +173,7 @@ class MovingApi:
         # lag: the list shows a created Powerpack only after this many list pages more
         self.lag = lag
         self.hidden: dict[str, int] = {}  # uuid -> list pages still to answer without it
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._serve()
 
     def writes(self) -> list[tuple[str, str, Any]]:
         return [(m, p, b) for m, p, _, b in self.log if m != "GET"]
@@ -230,39 +239,13 @@ class MovingApi:
         meta = {"limit": limit, "offset": offset, "total_count": len(shown), "next": None}
         return {"api_id": "x", "meta": meta, "objects": shown[offset : offset + limit]}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else {}
-                parts = urlsplit(self.path)
-                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                with api.lock:
-                    api.log.append((self.command, parts.path, query, body))
-                status, data = api.answer(self.command, parts.path, query, body)
-                payload = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                with contextlib.suppress(OSError):
-                    self.wfile.write(payload)
-
-            do_GET = do_POST = do_DELETE = _any
-
-        return Handler
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self, method: str, target: str, body: bytes, headers: Any) -> Answer:
+        path, query = split_target(target)
+        data = json.loads(body) if body else {}
+        with self.lock:
+            self.log.append((method, path, query, data))
+        status, answer = self.answer(method, path, query, data)
+        return json_answer(answer, status)
 
 
 # --- raw sockets -------------------------------------------------------------------------------
@@ -413,45 +396,16 @@ def endless_headers(server: RawServer) -> Callable[[socket.socket], None]:
     return serve
 
 
-class EchoApi:
+class EchoApi(Loopback):
     """Answers every request with `answer(authorization_header) -> (status, headers, body)`:
     an API that quotes back what it was sent (the token, in any form it likes)."""
 
     def __init__(self, answer: Callable[[str], tuple[int, dict[str, str], bytes]]):
         self.answer = answer
         self.requests = 0
-        echo = self
+        self._serve()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                echo.requests += 1
-                status, headers, body = echo.answer(self.headers.get("Authorization", ""))
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(OSError):
-                    self.wfile.write(body)
-
-            do_GET = do_POST = do_DELETE = _any
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self, method: str, target: str, body: bytes, headers: Any) -> Answer:
+        self.requests += 1
+        status, answer_headers, answer = self.answer(headers.get("Authorization", ""))
+        return status, {k: v for k, v in answer_headers.items() if k != "Content-Length"}, answer

@@ -21,13 +21,13 @@ import subprocess
 import sys
 import termios
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import pyte
+import wcwidth
 
 HANG_GUARD = 120.0  # seconds: a run still going then is killed and the test fails (no timing test)
 
@@ -35,13 +35,9 @@ _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Za
 
 
 def columns(text: str) -> int:
-    """Columns `text` takes on a terminal: East Asian wide characters two, combining marks none."""
-    total = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return total
+    """Columns `text` takes on a terminal, as wcwidth (pyte's own table) counts them, not as the
+    renderer does: wide characters two, combining marks none, a control character none."""
+    return sum(max(wcwidth.wcwidth(char), 0) for char in text)
 
 
 def plain(raw: bytes) -> str:
